@@ -1,0 +1,36 @@
+"""Provider Monitor: quality monitoring of the adult social care market."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class=None) -> Flask:
+    """Create and configure the app."""
+    from config import get_config
+    from provider_monitor import cli, errors, jinja, security, views
+    from provider_monitor.extensions import csrf, db, login_manager, migrate
+
+    config_class = config_class or get_config()
+    config_class.check()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    security.init_app(app)
+    jinja.init_app(app)
+    views.register_blueprints(app)
+    errors.init_app(app)
+    cli.register(app)
+    return app

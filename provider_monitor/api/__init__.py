@@ -1,0 +1,1 @@
+"""The read-only JSON API: query parsing, serialisation and the OpenAPI description."""

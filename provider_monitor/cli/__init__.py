@@ -1,0 +1,11 @@
+"""Command-line interface: `flask --app wsgi users|demo …`."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from provider_monitor.cli.demo import demo_cli
+    from provider_monitor.cli.users import users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

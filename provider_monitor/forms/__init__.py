@@ -1,0 +1,1 @@
+"""WTForms forms, rendered with the GOV.UK Frontend widgets."""

@@ -1,0 +1,37 @@
+"""Admin forms for user accounts."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
+from wtforms import HiddenField, RadioField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from provider_monitor.enums import Role
+from provider_monitor.forms.fields import ChoiceField, TextField
+
+
+class UserForm(FlaskForm):
+    email = TextField(
+        "Email address",
+        validators=[
+            DataRequired("Enter the email address"),
+            Email("Enter an email address in the right format, like name@example.com"),
+            Length(max=254),
+        ],
+    )
+    name = TextField("Full name", validators=[DataRequired("Enter the person’s name"), Length(max=120)])
+    role = RadioField("Role", choices=Role.choices(), widget=GovRadioInput(), validators=[DataRequired("Select a role")])
+    provider_id = ChoiceField("Provider (for provider users only)", blank="Not a provider user", coerce=int)
+    version_id = HiddenField()
+    submit = SubmitField("Save user", widget=GovSubmitInput())
+
+    def validate_provider_id(self, field):
+        if self.role.data == Role.PROVIDER and not field.data:
+            raise ValidationError("Select the provider this person works for")
+        if self.role.data != Role.PROVIDER and field.data:
+            raise ValidationError("Only provider users belong to a provider: choose ‘Not a provider user’")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: POST with a CSRF token, never a link."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

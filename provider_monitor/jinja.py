@@ -1,0 +1,74 @@
+"""Templates: root-level templates/ plus the GOV.UK Frontend macros, and our filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from provider_monitor import ROOT
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def format_date(value: date | datetime | None) -> str:
+    """1 April 2026, the GOV.UK style."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """1 April 2026 at 2:05pm, in UK time."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{format_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def label(value) -> str:
+    """The human label of an enum member, or the value itself."""
+    if value is None:
+        return ""
+    return getattr(value, "label", str(value))
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else ("Yes" if value else "No")
+
+
+def init_app(app: Flask) -> None:
+    """Set up the template loaders, GOV.UK helpers, filters and globals."""
+    # Replacing jinja_loader drops Flask's default, so the root templates folder comes first.
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    app.add_template_filter(format_date)
+    app.add_template_filter(format_datetime)
+    app.add_template_filter(label)
+    app.add_template_filter(yes_no)
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "csp_nonce": g.get("csp_nonce", ""),
+            "council_name": app.config["COUNCIL_NAME"],
+            "service_name": app.config["SERVICE_NAME"],
+        }

@@ -1,0 +1,76 @@
+"""Provider organisations: find, add and edit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from provider_monitor.models.provider import Provider
+from provider_monitor.models.service import Service
+from provider_monitor.models.user import User
+from provider_monitor.services.editing import apply_changes, flush_checked
+from provider_monitor.services.exceptions import NotFound
+from provider_monitor.services.register import Page
+from provider_monitor.services.visibility import providers_visible_to, services_visible_to
+
+UNIQUE_MESSAGES = {"cqc_provider_id": "A provider with this CQC provider ID is already on the register"}
+
+
+def get_provider(session: Session, viewer: User, provider_id: int) -> Provider:
+    """The provider, if the viewer may see it; otherwise NotFound (the same as a missing one)."""
+    provider = session.scalar(providers_visible_to(viewer).where(Provider.id == provider_id))
+    if provider is None:
+        raise NotFound("provider")
+    return provider
+
+
+def services_of(session: Session, viewer: User, provider: Provider) -> list[Service]:
+    stmt = (
+        services_visible_to(viewer)
+        .where(Service.provider_id == provider.id)
+        .options(selectinload(Service.district), selectinload(Service.link_officer))
+        .order_by(Service.name, Service.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def search_providers(session: Session, viewer: User, *, text: str | None, page: int, per_page: int = 50) -> Page:
+    """Providers by name or CQC provider ID, with how many services each has."""
+    stmt = providers_visible_to(viewer)
+    if text:
+        needle = text.strip().lower()
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Provider.name).contains(needle, autoescape=True),
+                sa.func.lower(Provider.cqc_provider_id) == needle,
+            )
+        )
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.with_only_columns(Provider.id).subquery()))
+    counts = (
+        sa.select(Service.provider_id, sa.func.count(Service.id).label("n")).group_by(Service.provider_id).subquery()
+    )
+    rows = session.execute(
+        stmt.add_columns(sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.provider_id == Provider.id)
+        .order_by(Provider.name, Provider.id)
+        .limit(per_page)
+        .offset((max(1, page) - 1) * per_page)
+    )
+    return Page(items=[(p, n) for p, n in rows], total=total, page=max(1, page), per_page=per_page)
+
+
+def all_provider_choices(session: Session) -> list[tuple[int, str]]:
+    return list(session.execute(sa.select(Provider.id, Provider.name).order_by(Provider.name, Provider.id)).tuples())
+
+
+def create_provider(session: Session, data: dict) -> Provider:
+    provider = Provider(**data)
+    session.add(provider)
+    flush_checked(session, UNIQUE_MESSAGES, noun="provider")
+    return provider
+
+
+def update_provider(session: Session, provider: Provider, data: dict, *, expected_version: int | None) -> Provider:
+    apply_changes(session, provider, data, expected_version=expected_version, noun="provider")
+    flush_checked(session, UNIQUE_MESSAGES, noun="provider")
+    return provider

@@ -1,0 +1,136 @@
+"""The register of services: search, filter, sort, page and export."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+
+from provider_monitor.enums import Sector
+from provider_monitor.models.area import District
+from provider_monitor.models.provider import Provider
+from provider_monitor.models.service import Service
+from provider_monitor.models.user import User
+from provider_monitor.services.visibility import services_visible_to
+
+# Sort key → (label, column). The id tiebreak keeps paging stable when names repeat.
+SORTABLE_COLUMNS = {
+    "name": ("Service name", Service.name),
+    "provider": ("Provider", Provider.name),
+    "type": ("Service type", Service.service_type),
+    "district": ("District", District.name),
+    "town": ("Town", Service.town),
+    "postcode": ("Postcode", Service.postcode),
+    "registration": ("Registration status", Service.registration_status),
+}
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    text: str | None = None
+    service_type: str | None = None
+    district_code: str | None = None
+    sector: str | None = None  # "internal" (council-run) or "external"
+    regulated: bool | None = None
+    registration_status: str | None = None
+    link_officer_id: int | None = None
+    contract_manager_id: int | None = None
+    cqc_location_id: str | None = None
+    provider_id: int | None = None
+    sort: str = "name"
+    direction: str = "asc"
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _text_condition(text: str):
+    needle = text.strip().lower()
+    compact = needle.replace(" ", "")
+    return sa.or_(
+        sa.func.lower(Service.name).contains(needle, autoescape=True),
+        sa.func.lower(Service.town).contains(needle, autoescape=True),
+        sa.func.lower(Service.cqc_location_id) == needle,
+        sa.func.lower(Provider.cqc_provider_id) == needle,
+        sa.func.lower(sa.func.replace(Service.postcode, " ", "")).startswith(compact, autoescape=True),
+    )
+
+
+def _filtered(viewer: User, filters: RegisterFilters) -> sa.Select:
+    stmt = services_visible_to(viewer).join(Service.provider).outerjoin(Service.district)
+    conditions = []
+    if filters.text:
+        conditions.append(_text_condition(filters.text))
+    if filters.service_type:
+        conditions.append(Service.service_type == filters.service_type)
+    if filters.district_code:
+        conditions.append(Service.district_code == filters.district_code)
+    if filters.sector == "internal":
+        conditions.append(Provider.sector == Sector.COUNCIL_RUN)
+    elif filters.sector == "external":
+        conditions.append(Provider.sector != Sector.COUNCIL_RUN)
+    if filters.regulated is not None:
+        conditions.append(Service.regulated.is_(filters.regulated))
+    if filters.registration_status:
+        conditions.append(Service.registration_status == filters.registration_status)
+    if filters.link_officer_id:
+        conditions.append(Service.link_officer_id == filters.link_officer_id)
+    if filters.contract_manager_id:
+        conditions.append(Service.contract_manager_id == filters.contract_manager_id)
+    if filters.cqc_location_id:
+        conditions.append(Service.cqc_location_id == filters.cqc_location_id)
+    if filters.provider_id:
+        conditions.append(Service.provider_id == filters.provider_id)
+    return stmt.where(*conditions)
+
+
+def _ordered(stmt: sa.Select, filters: RegisterFilters) -> sa.Select:
+    _, column = SORTABLE_COLUMNS.get(filters.sort, SORTABLE_COLUMNS["name"])
+    if filters.direction == "desc":
+        return stmt.order_by(column.desc().nulls_last(), Service.id.desc())
+    return stmt.order_by(column.asc().nulls_last(), Service.id.asc())
+
+
+def _with_related(stmt: sa.Select) -> sa.Select:
+    link_officer, contract_manager = aliased(User), aliased(User)
+    return stmt.options(
+        contains_eager(Service.provider),
+        contains_eager(Service.district),
+        joinedload(Service.link_officer.of_type(link_officer)),
+        joinedload(Service.contract_manager.of_type(contract_manager)),
+    )
+
+
+def search(session: Session, viewer: User, filters: RegisterFilters) -> Page:
+    """One page of the register, filtered and sorted: two queries whatever the size."""
+    stmt = _filtered(viewer, filters)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.with_only_columns(Service.id).subquery()))
+    page = min(max(1, filters.page), max(1, math.ceil(total / filters.per_page)))
+    rows = session.scalars(
+        _with_related(_ordered(stmt, filters)).limit(filters.per_page).offset((page - 1) * filters.per_page)
+    )
+    return Page(items=list(rows.unique()), total=total, page=page, per_page=filters.per_page)
+
+
+def export_rows(session: Session, viewer: User, filters: RegisterFilters) -> Iterator[Service]:
+    """Every service matching the filters, in the register's order, streamed in batches."""
+    stmt = _with_related(_ordered(_filtered(viewer, filters), filters)).execution_options(yield_per=500)
+    yield from session.scalars(stmt).unique()
+
+
+def district_choices(session: Session) -> list[tuple[str, str]]:
+    return [(d.code, d.name) for d in session.scalars(sa.select(District).order_by(District.name))]

@@ -1,0 +1,10 @@
+"""Blueprints, one per area; views parse input, call a service, commit once, respond."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from provider_monitor.views import admin_users, api, auth, health, home, providers, services
+
+    for module in (auth, home, health, services, providers, admin_users, api):
+        app.register_blueprint(module.bp)

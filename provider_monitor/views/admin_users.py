@@ -1,0 +1,124 @@
+"""Admin: user accounts and roles."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from provider_monitor.access import admin_only
+from provider_monitor.extensions import db
+from provider_monitor.forms.users import ConfirmForm, UserForm
+from provider_monitor.services import users
+from provider_monitor.services.audit import history_for
+from provider_monitor.services.exceptions import DomainError
+from provider_monitor.services.providers import all_provider_choices
+from provider_monitor.views.helpers import or_404, save_or_report
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+
+
+def _user_form(obj=None) -> UserForm:
+    form = UserForm(obj=obj)
+    form.provider_id.choices = all_provider_choices(db.session)
+    return form
+
+
+@bp.get("")
+@admin_only
+def index():
+    return render_template("admin/users.html", users=users.list_users(db.session), confirm=ConfirmForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_only
+def create():
+    form = _user_form()
+    if form.validate_on_submit():
+        created, _ = save_or_report(
+            form,
+            lambda: users.create_user(
+                db.session, email=form.email.data, name=form.name.data, role=form.role.data,
+                provider_id=form.provider_id.data,
+            ),
+        )
+        if created is not None:
+            user, password = created
+            # Shown once, on this response only; never stored in clear or logged.
+            return render_template("admin/user_created.html", user=user, password=password)
+    return render_template("admin/user_form.html", form=form, user=None, conflict=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def edit(user_id: int):
+    user = or_404(users.get_user, db.session, user_id)
+    form = _user_form(obj=user)
+    if request.method == "GET":
+        form.version_id.data = user.version_id
+    conflict = None
+    if form.validate_on_submit():
+        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+        data = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
+                "provider_id": form.provider_id.data}
+        editor = current_user._get_current_object()
+        saved, conflict = save_or_report(
+            form, lambda: users.update_user(db.session, user, editor=editor, data=data, expected_version=expected)
+        )
+        if saved is not None:
+            flash(f"{user.name}’s account has been updated", "success")
+            return redirect(url_for("admin_users.index"))
+        if conflict:
+            user = or_404(users.get_user, db.session, user_id)
+            form.version_id.data = user.version_id
+    history = history_for(db.session, "user_account", user.id)
+    status = 409 if conflict else (400 if form.errors else 200)
+    return render_template(
+        "admin/user_form.html", form=form, user=user, conflict=conflict, history=history, confirm=ConfirmForm()
+    ), status
+
+
+def _account_action(user_id: int, action, message: str):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin_users.edit", user_id=user_id))
+    user = or_404(users.get_user, db.session, user_id)
+    try:
+        result = action(user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin_users.edit", user_id=user_id))
+    flash(message.format(name=user.name), "success")
+    return result
+
+
+@bp.post("/<int:user_id>/deactivate")
+@admin_only
+def deactivate(user_id: int):
+    editor = current_user._get_current_object()
+    result = _account_action(
+        user_id, lambda u: users.deactivate_user(db.session, u, editor=editor),
+        "{name} has been deactivated and signed out everywhere",
+    )
+    return result or redirect(url_for("admin_users.index"))
+
+
+@bp.post("/<int:user_id>/reactivate")
+@admin_only
+def reactivate(user_id: int):
+    result = _account_action(user_id, lambda u: users.reactivate_user(db.session, u), "{name} can sign in again")
+    return result or redirect(url_for("admin_users.index"))
+
+
+@bp.post("/<int:user_id>/reset-password")
+@admin_only
+def reset_password(user_id: int):
+    user_holder = {}
+
+    def reset(user):
+        user_holder["user"] = user
+        return users.reset_password(db.session, user)
+
+    result = _account_action(user_id, reset, "{name}’s password has been reset")
+    if isinstance(result, str):
+        return render_template("admin/user_created.html", user=user_holder["user"], password=result, reset=True)
+    return result or redirect(url_for("admin_users.index"))

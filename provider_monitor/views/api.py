@@ -1,0 +1,82 @@
+"""The read-only JSON API for BI tools: /api/v1/…, scoped like the pages."""
+
+from flask import Blueprint, abort, jsonify, request, url_for
+from flask_login import current_user
+
+from provider_monitor.access import public, signed_in
+from provider_monitor.api.schema import openapi_document
+from provider_monitor.extensions import csrf, db
+from provider_monitor.services import care_services, providers, register
+from provider_monitor.api.query import ApiInputError, parse_provider_query, parse_service_query
+from provider_monitor.api.serialise import provider_json, service_json
+from provider_monitor.views.helpers import or_404
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # read-only GETs; a bearer token is not a cookie a third-party page can ride on
+
+
+@bp.errorhandler(ApiInputError)
+def bad_input(error: ApiInputError):
+    return jsonify(errors=error.errors), 400
+
+
+def _paged(items, page, endpoint: str):
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    links = {"self": url_for(endpoint, page=page.page, **args)}
+    if page.page < page.pages:
+        links["next"] = url_for(endpoint, page=page.page + 1, **args)
+    if page.page > 1:
+        links["prev"] = url_for(endpoint, page=page.page - 1, **args)
+    return jsonify(
+        data=items, meta={"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages},
+        links=links,
+    )
+
+
+@bp.get("/services")
+@signed_in
+def list_services():
+    filters = parse_service_query(request.args, max_per_page=_max_per_page())
+    page = register.search(db.session, current_user, filters)
+    return _paged([service_json(s) for s in page.items], page, "api.list_services")
+
+
+@bp.get("/services/<int:service_id>")
+@signed_in
+def get_service(service_id: int):
+    service = or_404(care_services.get_service, db.session, current_user, service_id)
+    return jsonify(data=service_json(service))
+
+
+@bp.get("/providers")
+@signed_in
+def list_providers():
+    text, page_number, per_page = parse_provider_query(request.args, max_per_page=_max_per_page())
+    page = providers.search_providers(db.session, current_user, text=text, page=page_number, per_page=per_page)
+    return _paged([provider_json(p, n) for p, n in page.items], page, "api.list_providers")
+
+
+@bp.get("/providers/<int:provider_id>")
+@signed_in
+def get_provider(provider_id: int):
+    provider = or_404(providers.get_provider, db.session, current_user, provider_id)
+    services = providers.services_of(db.session, current_user, provider)
+    return jsonify(data=provider_json(provider, len(services)))
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document())
+
+
+def _max_per_page() -> int:
+    from flask import current_app
+
+    return current_app.config["API_MAX_PAGE_SIZE"]
+
+
+@bp.route("/<path:anything>")
+@public
+def not_found(anything: str):
+    abort(404, description="No such API endpoint; see /api/v1/openapi.json")

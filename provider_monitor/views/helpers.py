@@ -1,0 +1,60 @@
+"""Small helpers shared by views."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, request
+
+from provider_monitor.extensions import db
+from provider_monitor.services.exceptions import EditConflict, FieldError, NotFound
+
+
+def or_404(load, *args, **kwargs):
+    """Call a service loader; a missing or forbidden object is the same 404."""
+    try:
+        return load(*args, **kwargs)
+    except NotFound:
+        abort(404)
+
+
+def add_field_error(form, field_name: str, message: str) -> None:
+    field = getattr(form, field_name, None)
+    if field is None:
+        form.form_errors.append(message)
+        return
+    field.errors = [*list(field.errors or []), message]
+
+
+def save_or_report(form, action) -> tuple[object | None, str | None]:
+    """Run a service action and commit; on a domain error roll back and report it on the form.
+
+    Returns (result, conflict message). Field errors are attached to the form's fields.
+    """
+    try:
+        result = action()
+        db.session.commit()
+        return result, None
+    except FieldError as error:
+        db.session.rollback()
+        add_field_error(form, error.field, str(error))
+        return None, None
+    except EditConflict as error:
+        db.session.rollback()
+        return None, str(error)
+
+
+def page_number() -> int:
+    """The ?page= number, 1 when absent; a bad value is a 400 with a clear message."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or int(raw) > 100000:
+        abort(400, description="The page number must be a whole number from 1")
+    return int(raw)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only redirect to paths on this site after sign-in: never to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -1,0 +1,66 @@
+"""Provider organisations: list, page, add and edit."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from provider_monitor.access import roles, signed_in, staff_only
+from provider_monitor.enums import REGISTER_EDITORS
+from provider_monitor.extensions import db
+from provider_monitor.forms.providers import ProviderForm
+from provider_monitor.services import providers
+from provider_monitor.services.audit import history_for
+from provider_monitor.views.helpers import or_404, page_number, save_or_report
+
+bp = Blueprint("providers", __name__)
+
+
+@bp.get("/providers")
+@staff_only
+def index():
+    text = (request.args.get("q") or "").strip()[:100] or None
+    results = providers.search_providers(db.session, current_user, text=text, page=page_number())
+    return render_template("providers/index.html", page=results, q=text or "")
+
+
+@bp.get("/providers/<int:provider_id>")
+@signed_in
+def view(provider_id: int):
+    provider = or_404(providers.get_provider, db.session, current_user, provider_id)
+    services = providers.services_of(db.session, current_user, provider)
+    history = history_for(db.session, "provider", provider.id) if current_user.is_staff else []
+    return render_template("providers/view.html", provider=provider, services=services, history=history)
+
+
+@bp.route("/providers/new", methods=["GET", "POST"])
+@roles(*REGISTER_EDITORS)
+def create():
+    form = ProviderForm()
+    if form.validate_on_submit():
+        provider, _ = save_or_report(form, lambda: providers.create_provider(db.session, form.provider_data()))
+        if provider is not None:
+            flash(f"{provider.name} has been added", "success")
+            return redirect(url_for("providers.view", provider_id=provider.id))
+    return render_template("providers/form.html", form=form, provider=None, conflict=None), 400 if form.errors else 200
+
+
+@bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
+@roles(*REGISTER_EDITORS)
+def edit(provider_id: int):
+    provider = or_404(providers.get_provider, db.session, current_user, provider_id)
+    form = ProviderForm(obj=provider)
+    if request.method == "GET":
+        form.version_id.data = provider.version_id
+    conflict = None
+    if form.validate_on_submit():
+        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+        saved, conflict = save_or_report(
+            form, lambda: providers.update_provider(db.session, provider, form.provider_data(), expected_version=expected)
+        )
+        if saved is not None:
+            flash("The provider has been updated", "success")
+            return redirect(url_for("providers.view", provider_id=provider.id))
+        if conflict:
+            provider = or_404(providers.get_provider, db.session, current_user, provider_id)
+            form.version_id.data = provider.version_id
+    status = 409 if conflict else (400 if form.errors else 200)
+    return render_template("providers/form.html", form=form, provider=provider, conflict=conflict), status

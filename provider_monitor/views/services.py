@@ -1,0 +1,119 @@
+"""The register of services and each service's page."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from provider_monitor.access import roles, signed_in, staff_only
+from provider_monitor.enums import REGISTER_EDITORS, Role
+from provider_monitor.extensions import db
+from provider_monitor.forms.errors import error_summary
+from provider_monitor.forms.register import RegisterFilterForm
+from provider_monitor.forms.services import ServiceForm
+from provider_monitor.jinja import label
+from provider_monitor.services import care_services, register
+from provider_monitor.services.audit import history_for
+from provider_monitor.services.exports import csv_lines
+from provider_monitor.services.providers import all_provider_choices
+from provider_monitor.views.helpers import or_404, page_number, save_or_report
+
+bp = Blueprint("services", __name__)
+
+EXPORT_HEADER = [
+    "Service name", "CQC location ID", "Provider", "CQC provider ID", "Service type", "Sector", "Regulated",
+    "Registration status", "Town", "Postcode", "District", "Link officer", "Contract manager",
+]  # fmt: skip
+
+
+def _filter_form() -> RegisterFilterForm:
+    form = RegisterFilterForm(request.args, meta={"csrf": False})
+    form.district.choices = register.district_choices(db.session)
+    form.link_officer.choices = care_services.staff_choices(db.session, Role.OFFICER, Role.MANAGER)
+    form.contract_manager.choices = care_services.staff_choices(db.session, Role.CONTRACT_MANAGER)
+    return form
+
+
+@bp.get("/services", endpoint="register")
+@staff_only
+def register_page():
+    form = _filter_form()
+    if not form.validate():
+        return render_template("services/register.html", form=form, page=None, summary=error_summary(form)), 400
+    results = register.search(db.session, current_user, form.filters(page_number()))
+    return render_template("services/register.html", form=form, page=results, summary=None)
+
+
+@bp.get("/services.csv")
+@staff_only
+def export_csv():
+    form = _filter_form()
+    if not form.validate():
+        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    filters = form.filters(page=1)
+
+    def rows():
+        for s in register.export_rows(db.session, current_user, filters):
+            yield [
+                s.name, s.cqc_location_id, s.provider.name, s.provider.cqc_provider_id, label(s.service_type),
+                label(s.provider.sector), "Yes" if s.regulated else "No", label(s.registration_status), s.town,
+                s.postcode, s.district.name if s.district else "", s.link_officer.name if s.link_officer else "",
+                s.contract_manager.name if s.contract_manager else "",
+            ]
+
+    response = Response(stream_with_context(csv_lines(EXPORT_HEADER, rows())), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="services.csv"'
+    return response
+
+
+@bp.get("/services/<int:service_id>")
+@signed_in
+def view(service_id: int):
+    service = or_404(care_services.get_service, db.session, current_user, service_id)
+    history = history_for(db.session, "service", service.id) if current_user.is_staff else []
+    return render_template("services/view.html", service=service, history=history)
+
+
+def _service_form(obj=None) -> ServiceForm:
+    form = ServiceForm(obj=obj)
+    form.provider_id.choices = all_provider_choices(db.session)
+    form.link_officer_id.choices = care_services.staff_choices(db.session, Role.OFFICER, Role.MANAGER)
+    form.contract_manager_id.choices = care_services.staff_choices(db.session, Role.CONTRACT_MANAGER)
+    if obj is not None and request.method == "GET":
+        form.regulated.data = "yes" if obj.regulated else "no"
+        form.version_id.data = obj.version_id
+    return form
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@roles(*REGISTER_EDITORS)
+def create():
+    form = _service_form()
+    if request.method == "GET" and request.args.get("provider_id", "").isdigit():
+        form.provider_id.data = int(request.args["provider_id"])
+    if form.validate_on_submit():
+        service, _ = save_or_report(form, lambda: care_services.create_service(db.session, form.service_data()))
+        if service is not None:
+            flash(f"{service.name} has been added to the register", "success")
+            return redirect(url_for("services.view", service_id=service.id))
+    return render_template("services/form.html", form=form, service=None, conflict=None), 400 if form.errors else 200
+
+
+@bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"])
+@roles(*REGISTER_EDITORS)
+def edit(service_id: int):
+    service = or_404(care_services.get_service, db.session, current_user, service_id)
+    form = _service_form(obj=service)
+    conflict = None
+    if form.validate_on_submit():
+        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
+        saved, conflict = save_or_report(
+            form, lambda: care_services.update_service(db.session, service, form.service_data(), expected_version=expected)
+        )
+        if saved is not None:
+            flash("The service has been updated", "success")
+            return redirect(url_for("services.view", service_id=service.id))
+        if conflict:
+            service = or_404(care_services.get_service, db.session, current_user, service_id)
+            # The next save is made knowingly over the current version.
+            form.version_id.data = service.version_id
+    status = 409 if conflict else (400 if form.errors else 200)
+    return render_template("services/form.html", form=form, service=service, conflict=conflict), status
