@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g
+from flask import Flask, g, url_for
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from provider_monitor import ROOT
+from provider_monitor.forms.errors import error_summary
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -43,6 +44,24 @@ def yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
 
+def pagination_params(page, endpoint: str, args: dict) -> dict:
+    """govukPagination params: first, last and two either side of the current page."""
+    items, gap = [], False
+    for number in range(1, page.pages + 1):
+        if number in (1, page.pages) or abs(number - page.page) <= 2:
+            items.append({"number": number, "href": url_for(endpoint, page=number, **args), "current": number == page.page})
+            gap = False
+        elif not gap:
+            items.append({"ellipsis": True})
+            gap = True
+    params = {"items": items}
+    if page.page > 1:
+        params["previous"] = {"href": url_for(endpoint, page=page.page - 1, **args)}
+    if page.page < page.pages:
+        params["next"] = {"href": url_for(endpoint, page=page.page + 1, **args)}
+    return params
+
+
 def init_app(app: Flask) -> None:
     """Set up the template loaders, GOV.UK helpers, filters and globals."""
     # Replacing jinja_loader drops Flask's default, so the root templates folder comes first.
@@ -64,6 +83,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime)
     app.add_template_filter(label)
     app.add_template_filter(yes_no)
+    app.add_template_global(pagination_params)
+    app.add_template_global(error_summary, "form_error_summary")
 
     @app.context_processor
     def globals_for_templates():

@@ -9,7 +9,19 @@ from werkzeug.datastructures import MultiDict
 from provider_monitor.enums import RegistrationStatus, ServiceType
 from provider_monitor.services.register import SORTABLE_COLUMNS, RegisterFilters
 
-CQC_ID = re.compile(r"^1-\d{1,12}$")
+# ASCII digits only: in Python `\d` and str.isdigit() also accept "²" or "٣", which int() or the
+# database then chokes on. The OpenAPI document (api/schema.py) publishes these same rules.
+CQC_ID = re.compile(r"^1-[0-9]{1,12}$")
+DISTRICT_CODE = re.compile(r"^[EWSN][0-9]{8}$")
+WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+# Characters PostgreSQL cannot store or compare (NUL) and other control characters.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+MAX_TEXT_LENGTH = 100
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key
+MAX_PAGE = 1_000_000
+DEFAULT_PER_PAGE = 50
+SECTOR_FILTERS = ("internal", "external")
+DIRECTIONS = ("asc", "desc")
 SERVICE_PARAMETERS = {
     "q", "service_type", "district_code", "sector", "regulated", "registration_status", "link_officer_id",
     "contract_manager_id", "cqc_location_id", "provider_id", "sort", "direction", "page", "per_page",
@@ -29,12 +41,18 @@ class _Reader:
     def __init__(self, args: MultiDict, allowed: set[str]):
         self.args, self.errors = args, []
         for name in sorted(set(args) - allowed):
-            self.errors.append({"parameter": name, "message": f"Unknown parameter '{name}'"})
+            self.problem(name, f"Unknown parameter '{name}'")
 
-    def text(self, name: str, max_length: int = 100) -> str | None:
+    def problem(self, name: str, message: str) -> None:
+        self.errors.append({"parameter": name, "message": message})
+
+    def text(self, name: str, max_length: int = MAX_TEXT_LENGTH) -> str | None:
         value = (self.args.get(name) or "").strip()
         if len(value) > max_length:
-            self.errors.append({"parameter": name, "message": f"'{name}' must be {max_length} characters or fewer"})
+            self.problem(name, f"'{name}' must be {max_length} characters or fewer")
+            return None
+        if CONTROL_CHARACTERS.search(value):
+            self.problem(name, f"'{name}' must not contain control characters")
             return None
         return value or None
 
@@ -42,7 +60,7 @@ class _Reader:
         value = self.text(name)
         allowed = [str(a) for a in allowed]
         if value is not None and value not in allowed:
-            self.errors.append({"parameter": name, "message": f"'{name}' must be one of: {', '.join(allowed)}"})
+            self.problem(name, f"'{name}' must be one of: {', '.join(allowed)}")
             return None
         return value
 
@@ -50,15 +68,15 @@ class _Reader:
         raw = self.text(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
-            self.errors.append({"parameter": name, "message": f"'{name}' must be a whole number from {low} to {high}"})
+        if not WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+            self.problem(name, f"'{name}' must be a whole number from {low} to {high}")
             return default
         return int(raw)
 
     def pattern(self, name: str, regex: re.Pattern, example: str) -> str | None:
         value = self.text(name)
-        if value is not None and not regex.match(value):
-            self.errors.append({"parameter": name, "message": f"'{name}' must look like {example}"})
+        if value is not None and not regex.fullmatch(value):
+            self.problem(name, f"'{name}' must look like {example}")
             return None
         return value
 
@@ -73,18 +91,18 @@ def parse_service_query(args: MultiDict, *, max_per_page: int) -> RegisterFilter
     filters = RegisterFilters(
         text=read.text("q"),
         service_type=read.choice("service_type", [t.value for t in ServiceType]),
-        district_code=read.pattern("district_code", re.compile(r"^[EWSN]\d{8}$"), "E07000170"),
-        sector=read.choice("sector", ["internal", "external"]),
+        district_code=read.pattern("district_code", DISTRICT_CODE, "E07000170"),
+        sector=read.choice("sector", SECTOR_FILTERS),
         regulated=None if regulated is None else regulated == "true",
         registration_status=read.choice("registration_status", [s.value for s in RegistrationStatus]),
-        link_officer_id=read.integer("link_officer_id", None, 1, 2**31 - 1),
-        contract_manager_id=read.integer("contract_manager_id", None, 1, 2**31 - 1),
+        link_officer_id=read.integer("link_officer_id", None, 1, MAX_ID),
+        contract_manager_id=read.integer("contract_manager_id", None, 1, MAX_ID),
         cqc_location_id=read.pattern("cqc_location_id", CQC_ID, "1-1000210669"),
-        provider_id=read.integer("provider_id", None, 1, 2**31 - 1),
+        provider_id=read.integer("provider_id", None, 1, MAX_ID),
         sort=read.choice("sort", list(SORTABLE_COLUMNS)) or "name",
-        direction=read.choice("direction", ["asc", "desc"]) or "asc",
-        page=read.integer("page", 1, 1, 1_000_000),
-        per_page=read.integer("per_page", 50, 1, max_per_page),
+        direction=read.choice("direction", DIRECTIONS) or "asc",
+        page=read.integer("page", 1, 1, MAX_PAGE),
+        per_page=read.integer("per_page", DEFAULT_PER_PAGE, 1, max_per_page),
     )
     read.done()
     return filters
@@ -92,6 +110,10 @@ def parse_service_query(args: MultiDict, *, max_per_page: int) -> RegisterFilter
 
 def parse_provider_query(args: MultiDict, *, max_per_page: int) -> tuple[str | None, int, int]:
     read = _Reader(args, PROVIDER_PARAMETERS)
-    result = (read.text("q"), read.integer("page", 1, 1, 1_000_000), read.integer("per_page", 50, 1, max_per_page))
+    result = (
+        read.text("q"),
+        read.integer("page", 1, 1, MAX_PAGE),
+        read.integer("per_page", DEFAULT_PER_PAGE, 1, max_per_page),
+    )
     read.done()
     return result

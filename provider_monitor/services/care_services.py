@@ -37,7 +37,7 @@ def get_service(session: Session, viewer: User, service_id: int) -> Service:
 def staff_choices(session: Session, *roles: Role) -> list[tuple[int, str]]:
     """Active staff with one of these roles, for link officer and contract manager lists."""
     stmt = sa.select(User.id, User.name).where(User.role.in_(roles), User.active.is_(True)).order_by(User.name)
-    return list(session.execute(stmt).tuples())
+    return [(user_id, name) for user_id, name in session.execute(stmt)]
 
 
 def create_service(session: Session, data: dict) -> Service:

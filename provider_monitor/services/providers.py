@@ -60,7 +60,8 @@ def search_providers(session: Session, viewer: User, *, text: str | None, page: 
 
 
 def all_provider_choices(session: Session) -> list[tuple[int, str]]:
-    return list(session.execute(sa.select(Provider.id, Provider.name).order_by(Provider.name, Provider.id)).tuples())
+    stmt = sa.select(Provider.id, Provider.name).order_by(Provider.name, Provider.id)
+    return [(provider_id, name) for provider_id, name in session.execute(stmt)]
 
 
 def create_provider(session: Session, data: dict) -> Provider:

@@ -129,7 +129,7 @@ def search(session: Session, viewer: User, filters: RegisterFilters) -> Page:
 def export_rows(session: Session, viewer: User, filters: RegisterFilters) -> Iterator[Service]:
     """Every service matching the filters, in the register's order, streamed in batches."""
     stmt = _with_related(_ordered(_filtered(viewer, filters), filters)).execution_options(yield_per=500)
-    yield from session.scalars(stmt).unique()
+    yield from session.scalars(stmt)
 
 
 def district_choices(session: Session) -> list[tuple[str, str]]:

@@ -58,3 +58,27 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "(blank)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(getattr(value, "label", value))
+
+
+def conflict_rows(form, saved, data: dict) -> list[tuple[str, str, str]]:
+    """(field label, saved value, the editor's value) for each field the two disagree on."""
+    rows = []
+    for name, yours in data.items():
+        field = getattr(form, name)
+        labels = {str(value): text for value, text, *_ in (getattr(field, "choices", None) or [])}
+
+        def show(value, labels=labels):
+            return labels.get(str(getattr(value, "value", value))) or _shown(value)
+
+        current = getattr(saved, name)
+        if show(current) != show(yours):
+            rows.append((field.label.text, show(current), show(yours)))
+    return rows

@@ -14,7 +14,7 @@ from provider_monitor.services import care_services, register
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.exports import csv_lines
 from provider_monitor.services.providers import all_provider_choices
-from provider_monitor.views.helpers import or_404, page_number, save_or_report
+from provider_monitor.views.helpers import conflict_rows, or_404, page_number, save_or_report
 
 bp = Blueprint("services", __name__)
 
@@ -102,7 +102,7 @@ def create():
 def edit(service_id: int):
     service = or_404(care_services.get_service, db.session, current_user, service_id)
     form = _service_form(obj=service)
-    conflict = None
+    conflict, rows = None, []
     if form.validate_on_submit():
         expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
         saved, conflict = save_or_report(
@@ -113,7 +113,8 @@ def edit(service_id: int):
             return redirect(url_for("services.view", service_id=service.id))
         if conflict:
             service = or_404(care_services.get_service, db.session, current_user, service_id)
+            rows = conflict_rows(form, service, form.service_data())
             # The next save is made knowingly over the current version.
             form.version_id.data = service.version_id
     status = 409 if conflict else (400 if form.errors else 200)
-    return render_template("services/form.html", form=form, service=service, conflict=conflict), status
+    return render_template("services/form.html", form=form, service=service, conflict=conflict, conflict_rows=rows), status
