@@ -62,9 +62,7 @@ def signed_in(view: Callable) -> Callable:
 def undeclared_endpoints(view_functions: dict[str, Callable], exempt: Iterable[str] = ("static",)) -> list[str]:
     """Endpoints that have no access declaration."""
     return sorted(
-        name
-        for name, view in view_functions.items()
-        if name not in set(exempt) and not hasattr(view, ACCESS_ATTRIBUTE)
+        name for name, view in view_functions.items() if name not in set(exempt) and not hasattr(view, ACCESS_ATTRIBUTE)
     )
 
 

@@ -18,7 +18,7 @@ def _render(status: int, description: str | None = None):
     if _wants_json():
         return jsonify(errors=[{"message": description or "Something went wrong"}]), status
     template = TEMPLATES.get(status, "errors/500.html")
-    return render_template(template, status=status, request_id=g.get("request_id")), status
+    return render_template(template, status=status, description=description, request_id=g.get("request_id")), status
 
 
 def init_app(app: Flask) -> None:

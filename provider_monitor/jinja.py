@@ -49,7 +49,13 @@ def pagination_params(page, endpoint: str, args: dict) -> dict:
     items, gap = [], False
     for number in range(1, page.pages + 1):
         if number in (1, page.pages) or abs(number - page.page) <= 2:
-            items.append({"number": number, "href": url_for(endpoint, page=number, **args), "current": number == page.page})
+            items.append(
+                {
+                    "number": number,
+                    "href": url_for(endpoint, page=number, **args),
+                    "current": number == page.page,
+                }
+            )
             gap = False
         elif not gap:
             items.append({"ellipsis": True})

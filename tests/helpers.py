@@ -24,11 +24,13 @@ def error_summary(soup) -> list[tuple[str, str]]:
 
 def field_error(soup, field_id: str) -> str:
     """The inline error message shown with a field."""
-    group = soup.find(id=field_id)
-    while group is not None and "govuk-form-group" not in (group.get("class") or []):
-        group = group.parent
-    message = group.select_one(".govuk-error-message") if group is not None else None
-    return text(message).removeprefix("Error:").strip()
+    element = soup.find(id=field_id)
+    for group in element.find_parents(class_="govuk-form-group") if element is not None else []:
+        # Date inputs nest a form group per box; the message sits on the outer one.
+        message = group.select_one(".govuk-error-message")
+        if message is not None:
+            return text(message).removeprefix("Error:").strip()
+    return ""
 
 
 def table_rows(soup, selector: str = "table") -> list[list[str]]:
@@ -36,3 +38,22 @@ def table_rows(soup, selector: str = "table") -> list[list[str]]:
     if table is None:
         return []
     return [[text(c) for c in row.select("th, td")] for row in table.select("tbody tr")]
+
+
+def form_values(soup, selector: str = "main form[method=post]") -> dict:
+    """What the browser would submit for the form as it stands (repeated names become lists)."""
+    form = soup.select_one(selector)
+    values: dict[str, list[str]] = {}
+    for element in form.select("input[name], select[name], textarea[name]"):
+        kind = element.get("type", "text")
+        if kind in ("submit", "button") or (kind in ("radio", "checkbox") and not element.has_attr("checked")):
+            continue
+        if element.name == "select":
+            chosen = element.select_one("option[selected]") or element.select_one("option")
+            value = chosen.get("value", "") if chosen else ""
+        elif element.name == "textarea":
+            value = element.get_text()
+        else:
+            value = element.get("value", "")
+        values.setdefault(element["name"], []).append(value)
+    return {name: vals[0] if len(vals) == 1 else vals for name, vals in values.items()}

@@ -33,7 +33,12 @@ def create_user(email: str, role: str, provider_id: int | None, name: str | None
     given = _password_from_stdin()
     try:
         user, password = users.create_user(
-            db.session, email=email, name=name or email, role=Role(role), provider_id=provider_id, password=given
+            db.session,
+            email=email,
+            name=name or email,
+            role=Role(role),
+            provider_id=provider_id,
+            password=given,
         )
         db.session.commit()
     except DomainError as error:

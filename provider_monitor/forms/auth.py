@@ -9,18 +9,16 @@ from provider_monitor.services.passwords import password_problem
 
 
 class SignInForm(FlaskForm):
-    email = StringField(
-        "Email address", widget=GovTextInput(), validators=[DataRequired("Enter your email address")]
-    )
-    password = PasswordField(
-        "Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
-    )
+    email = StringField("Email address", widget=GovTextInput(), validators=[DataRequired("Enter your email address")])
+    password = PasswordField("Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", widget=GovPasswordInput(), validators=[DataRequired("Enter your current password")]
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your current password")],
     )
     new_password = PasswordField(
         "New password",

@@ -5,14 +5,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovTextInput
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, ValidationError
 
 POSTCODE = re.compile(r"^(GIR 0AA|[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2})$")
 CQC_LOCATION_ID = re.compile(r"^1-\d{5,12}$")
 CQC_PROVIDER_ID = re.compile(r"^1-\d{5,12}$")
 COMPANIES_HOUSE = re.compile(r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select options."""
+    return [p if isinstance(p, SelectChoice) else SelectChoice(value=p[0], label=p[1]) for p in pairs or []]
 
 
 def normalise_postcode(value: str | None) -> str | None:
@@ -70,10 +76,12 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist):
         self._problem = None
+        # The widget unpacks raw_data into day, month and year: give it exactly three, or none.
+        self.raw_data = ([*valuelist, "", ""][:3]) if valuelist else None
         if not valuelist or all(not (v or "").strip() for v in valuelist):
             self.data = None
             return
-        parts = [(v or "").strip() for v in valuelist] + [""] * (3 - len(valuelist))
+        parts = [(v or "").strip() for v in self.raw_data]
         missing = [name for name, v in zip(("day", "month", "year"), parts, strict=False) if not v]
         if missing:
             self.data = None
@@ -126,9 +134,18 @@ class ChoiceField(SelectField):
 
     widget = GovSelect()
 
-    def __init__(self, label=None, validators=None, blank: str | None = None, **kwargs):
+    def __init__(self, label=None, validators=None, blank: str | None = None, choices=None, **kwargs):
         self.blank = blank
-        super().__init__(label, validators, validate_choice=False, **kwargs)
+        super().__init__(label, validators, validate_choice=False, choices=options(choices), **kwargs)
+
+    # Views fill some lists at request time with (value, label) pairs from services.
+    @property
+    def choices(self):
+        return SelectField.choices.fget(self)
+
+    @choices.setter
+    def choices(self, value):
+        SelectField.choices.fset(self, options(value))
 
     def iter_choices(self):
         if self.blank is not None:
@@ -136,11 +153,33 @@ class ChoiceField(SelectField):
         yield from super().iter_choices()
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data == "":
+        self._problem = None
+        if not valuelist or valuelist[0] == "":
             self.data = None
+            return
+        try:
+            self.data = self.coerce(valuelist[0])
+        except (TypeError, ValueError):
+            self.data = None
+            self._problem = f"Select {self.label.text.lower()} from the list"
 
     def pre_validate(self, form):
-        known = {str(value) for value, *_ in (self.choices or [])}
+        if getattr(self, "_problem", None):
+            raise ValidationError(self._problem)
+        known = {str(choice.value) for choice in self.choices or []}
         if self.data is not None and str(self.data) not in known:
             raise ValidationError(f"Select {self.label.text.lower()} from the list")
+
+
+class RadioChoiceField(RadioField):
+    """GOV.UK radios: one message for both 'nothing chosen' and 'not one of these'."""
+
+    widget = GovRadioInput()
+
+    def __init__(self, label, choices, message: str, **kwargs):
+        super().__init__(label, choices=options(choices), validators=[DataRequired(message)], **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        if self.data is not None and str(self.data) not in {str(c.value) for c in self.choices}:
+            raise ValidationError(self.message)

@@ -22,15 +22,22 @@ class RegisterFilterForm(FlaskForm):
     service_type = ChoiceField("Service type", blank="All service types", choices=ServiceType.choices())
     district = ChoiceField("District", blank="All districts")
     sector = ChoiceField(
-        "Internal or external", blank="All services",
+        "Internal or external",
+        blank="All services",
         choices=[("external", "External providers"), ("internal", "Council-run")],
     )
-    regulated = ChoiceField("Regulated", blank="Regulated or not", choices=[("yes", "Regulated by CQC"), ("no", "Not regulated")])
+    regulated = ChoiceField(
+        "Regulated", blank="Regulated or not", choices=[("yes", "Regulated by CQC"), ("no", "Not regulated")]
+    )
     registration_status = ChoiceField("Registration status", blank="Any status", choices=RegistrationStatus.choices())
     link_officer = ChoiceField("Link officer", blank="Any link officer", coerce=int)
     contract_manager = ChoiceField("Contract manager", blank="Any contract manager", coerce=int)
-    sort = ChoiceField("Sort by", choices=[(key, label) for key, (label, _) in SORTABLE_COLUMNS.items()], default="name")
-    direction = ChoiceField("Order", choices=[("asc", "A to Z, lowest first"), ("desc", "Z to A, highest first")], default="asc")
+    sort = ChoiceField(
+        "Sort by", choices=[(key, label) for key, (label, _) in SORTABLE_COLUMNS.items()], default="name"
+    )
+    direction = ChoiceField(
+        "Order", choices=[("asc", "A to Z, lowest first"), ("desc", "Z to A, highest first")], default="asc"
+    )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
     def filters(self, page: int) -> RegisterFilters:

@@ -1,8 +1,8 @@
 """Adding and editing services on the register."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
-from wtforms import HiddenField, RadioField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import HiddenField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from provider_monitor.enums import ContractType, RegistrationStatus, ServiceStatus, ServiceType
@@ -12,6 +12,7 @@ from provider_monitor.forms.fields import (
     GovDateField,
     OptionalIntegerField,
     PostcodeField,
+    RadioChoiceField,
     TextField,
     matches,
 )
@@ -39,23 +40,33 @@ class CoordinateField(TextField):
         except ValueError:
             raise ValidationError(f"{self.label.text} must be a number, like {self.low + 1:.4f}") from None
         if not self.low <= value <= self.high:
-            raise ValidationError(f"{self.label.text} must be between {self.low} and {self.high} for a place in England")
+            raise ValidationError(
+                f"{self.label.text} must be between {self.low} and {self.high} for a place in England"
+            )
         self.data = value
 
 
 class ServiceForm(FlaskForm):
-    provider_id = ChoiceField("Provider", blank="Choose a provider", validators=[DataRequired("Select the provider")], coerce=int)
+    provider_id = ChoiceField(
+        "Provider", blank="Choose a provider", validators=[DataRequired("Select the provider")], coerce=int
+    )
     name = TextField(
         "Service name",
-        validators=[DataRequired("Enter the service name"), Length(max=200, message="Service name must be 200 characters or fewer")],
+        validators=[
+            DataRequired("Enter the service name"),
+            Length(max=200, message="Service name must be 200 characters or fewer"),
+        ],
     )
-    service_type = ChoiceField("Service type", blank="Choose a service type", choices=ServiceType.choices(),
-                               validators=[DataRequired("Select the service type")])
-    regulated = RadioField(
+    service_type = ChoiceField(
+        "Service type",
+        blank="Choose a service type",
+        choices=ServiceType.choices(),
+        validators=[DataRequired("Select the service type")],
+    )
+    regulated = RadioChoiceField(
         "Is the service regulated by CQC?",
-        choices=[("yes", "Yes"), ("no", "No")],
-        widget=GovRadioInput(),
-        validators=[DataRequired("Select yes if the service is regulated by CQC")],
+        [("yes", "Yes"), ("no", "No")],
+        "Select yes if the service is regulated by CQC",
     )
     cqc_location_id = TextField(
         "CQC location ID",
@@ -63,7 +74,9 @@ class ServiceForm(FlaskForm):
         validators=[matches(CQC_LOCATION_ID, "Enter a CQC location ID in the right format, like 1-1000210669")],
     )
     registration_status = ChoiceField(
-        "Registration status", choices=RegistrationStatus.choices(), validators=[DataRequired("Select the registration status")]
+        "Registration status",
+        choices=RegistrationStatus.choices(),
+        validators=[DataRequired("Select the registration status")],
     )
     registration_date = GovDateField("Registration date", description="For example, 27 3 2019")
     address_line_1 = TextField("Address line 1", validators=[Length(max=200)])
@@ -73,8 +86,11 @@ class ServiceForm(FlaskForm):
     latitude = CoordinateField("Latitude", 49.8, 55.9)
     longitude = CoordinateField("Longitude", -6.5, 1.8)
     capacity = OptionalIntegerField("Beds or places", maximum=5000)
-    client_groups = TextField("Client groups", description="For example, older people, dementia, learning disabilities",
-                              validators=[Length(max=300)])
+    client_groups = TextField(
+        "Client groups",
+        description="For example, older people, dementia, learning disabilities",
+        validators=[Length(max=300)],
+    )
     contract_reference = TextField("Contract reference", validators=[Length(max=40)])
     contract_type = ChoiceField("Contract type", blank="No contract", choices=ContractType.choices())
     contract_start = GovDateField("Contract start date")

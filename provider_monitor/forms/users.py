@@ -1,12 +1,12 @@
 """Admin forms for user accounts."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
-from wtforms import HiddenField, RadioField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import HiddenField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from provider_monitor.enums import Role
-from provider_monitor.forms.fields import ChoiceField, TextField
+from provider_monitor.forms.fields import ChoiceField, RadioChoiceField, TextField
 
 
 class UserForm(FlaskForm):
@@ -19,7 +19,7 @@ class UserForm(FlaskForm):
         ],
     )
     name = TextField("Full name", validators=[DataRequired("Enter the person’s name"), Length(max=120)])
-    role = RadioField("Role", choices=Role.choices(), widget=GovRadioInput(), validators=[DataRequired("Select a role")])
+    role = RadioChoiceField("Role", Role.choices(), "Select a role")
     provider_id = ChoiceField("Provider (for provider users only)", blank="Not a provider user", coerce=int)
     version_id = HiddenField()
     submit = SubmitField("Save user", widget=GovSubmitInput())

@@ -24,9 +24,7 @@ class Service(TimestampMixin, VersionedMixin, Base):
     cqc_location_id: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     service_type: Mapped[ServiceType] = mapped_column(enum_column(ServiceType), index=True)
     regulated: Mapped[bool] = mapped_column(index=True)
-    registration_status: Mapped[RegistrationStatus] = mapped_column(
-        enum_column(RegistrationStatus), index=True
-    )
+    registration_status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus), index=True)
     registration_date: Mapped[date | None]
     address_line_1: Mapped[str | None] = mapped_column(sa.String(200))
     address_line_2: Mapped[str | None] = mapped_column(sa.String(200))

@@ -10,7 +10,7 @@ from enum import Enum
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import utcnow
@@ -88,6 +88,18 @@ def _event_row(obj, action: str, changes: dict, actor: Actor) -> dict:
         "changes": changes,
         "request_id": actor.request_id,
     }
+
+
+def _keep_old_value(target, value, oldvalue, initiator):
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _load_old_values_of_audited_columns(mapper, cls) -> None:
+    """Make audited columns load their old value before a change, even after a commit expired it."""
+    if getattr(cls, "__audit__", False):
+        for column in mapper.column_attrs:
+            event.listen(getattr(cls, column.key), "set", _keep_old_value, active_history=True, retval=True)
 
 
 @event.listens_for(Session, "after_flush")

@@ -76,9 +76,9 @@ def start_session(session: Session, user: User, *, ip_address: str | None, user_
 def load_session_user(session: Session, token: str, *, policy: SessionPolicy) -> User | None:
     """The user behind a session token, if the session is live; expired sessions are revoked."""
     record = session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == _digest(token)).options(
-            sa.orm.joinedload(UserSession.user)
-        )
+        sa.select(UserSession)
+        .where(UserSession.token_hash == _digest(token))
+        .options(sa.orm.joinedload(UserSession.user))
     )
     if record is None or record.revoked_at is not None or not record.user.active:
         return None

@@ -50,4 +50,6 @@ def flush_checked(session: Session, unique_messages: dict[str, str], *, noun: st
                 raise DuplicateValue(column, message) from None
         raise
     except StaleDataError:
-        raise EditConflict(f"Someone changed this {noun} while you were saving. Your changes have not been saved.") from None
+        raise EditConflict(
+            f"Someone changed this {noun} while you were saving. Your changes have not been saved."
+        ) from None

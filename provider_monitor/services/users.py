@@ -31,7 +31,13 @@ def _check_role(session: Session, role: Role, provider_id: int | None) -> None:
 
 
 def create_user(
-    session: Session, *, email: str, name: str, role: Role, provider_id: int | None = None, password: str | None = None
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    provider_id: int | None = None,
+    password: str | None = None,
 ) -> tuple[User, str]:
     """A new active user and their password (generated when none is given)."""
     email = auth.normalise_email(email)
@@ -42,8 +48,13 @@ def create_user(
         raise FieldError("password", problem)
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise DuplicateValue("email", UNIQUE_MESSAGES["email"])
-    user = User(email=email, name=name, role=Role(role), provider_id=provider_id,
-                password_hash=passwords.hash_password(password))
+    user = User(
+        email=email,
+        name=name,
+        role=Role(role),
+        provider_id=provider_id,
+        password_hash=passwords.hash_password(password),
+    )
     session.add(user)
     flush_checked(session, UNIQUE_MESSAGES, noun="user")
     return user, password

@@ -35,7 +35,10 @@ def create():
         created, _ = save_or_report(
             form,
             lambda: users.create_user(
-                db.session, email=form.email.data, name=form.name.data, role=form.role.data,
+                db.session,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
                 provider_id=form.provider_id.data,
             ),
         )
@@ -56,11 +59,16 @@ def edit(user_id: int):
     conflict = None
     if form.validate_on_submit():
         expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
-        data = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
-                "provider_id": form.provider_id.data}
+        data = {
+            "email": form.email.data,
+            "name": form.name.data,
+            "role": form.role.data,
+            "provider_id": form.provider_id.data,
+        }
         editor = current_user._get_current_object()
         saved, conflict = save_or_report(
-            form, lambda: users.update_user(db.session, user, editor=editor, data=data, expected_version=expected)
+            form,
+            lambda: users.update_user(db.session, user, editor=editor, data=data, expected_version=expected),
         )
         if saved is not None:
             flash(f"{user.name}’s account has been updated", "success")
@@ -71,14 +79,20 @@ def edit(user_id: int):
     history = history_for(db.session, "user_account", user.id)
     status = 409 if conflict else (400 if form.errors else 200)
     return render_template(
-        "admin/user_form.html", form=form, user=user, conflict=conflict, history=history, confirm=ConfirmForm()
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        conflict=conflict,
+        history=history,
+        confirm=ConfirmForm(),
     ), status
 
 
-def _account_action(user_id: int, action, message: str):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return redirect(url_for("admin_users.edit", user_id=user_id))
+def _act_on_account(user_id: int, action) -> tuple[object, object] | None:
+    """Run an account action after a confirmed POST; None (with a message flashed) if it was refused."""
+    if not ConfirmForm().validate_on_submit():
+        flash("The request had expired. Try again.", "error")
+        return None
     user = or_404(users.get_user, db.session, user_id)
     try:
         result = action(user)
@@ -86,39 +100,36 @@ def _account_action(user_id: int, action, message: str):
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for("admin_users.edit", user_id=user_id))
-    flash(message.format(name=user.name), "success")
-    return result
+        return None
+    return user, result
 
 
 @bp.post("/<int:user_id>/deactivate")
 @admin_only
 def deactivate(user_id: int):
     editor = current_user._get_current_object()
-    result = _account_action(
-        user_id, lambda u: users.deactivate_user(db.session, u, editor=editor),
-        "{name} has been deactivated and signed out everywhere",
-    )
-    return result or redirect(url_for("admin_users.index"))
+    done = _act_on_account(user_id, lambda user: users.deactivate_user(db.session, user, editor=editor))
+    if done is None:
+        return redirect(url_for("admin_users.edit", user_id=user_id))
+    flash(f"{done[0].name} has been deactivated and signed out everywhere", "success")
+    return redirect(url_for("admin_users.index"))
 
 
 @bp.post("/<int:user_id>/reactivate")
 @admin_only
 def reactivate(user_id: int):
-    result = _account_action(user_id, lambda u: users.reactivate_user(db.session, u), "{name} can sign in again")
-    return result or redirect(url_for("admin_users.index"))
+    done = _act_on_account(user_id, lambda user: users.reactivate_user(db.session, user))
+    if done is None:
+        return redirect(url_for("admin_users.edit", user_id=user_id))
+    flash(f"{done[0].name} can sign in again", "success")
+    return redirect(url_for("admin_users.index"))
 
 
 @bp.post("/<int:user_id>/reset-password")
 @admin_only
 def reset_password(user_id: int):
-    user_holder = {}
-
-    def reset(user):
-        user_holder["user"] = user
-        return users.reset_password(db.session, user)
-
-    result = _account_action(user_id, reset, "{name}’s password has been reset")
-    if isinstance(result, str):
-        return render_template("admin/user_created.html", user=user_holder["user"], password=result, reset=True)
-    return result or redirect(url_for("admin_users.index"))
+    done = _act_on_account(user_id, lambda user: users.reset_password(db.session, user))
+    if done is None:
+        return redirect(url_for("admin_users.edit", user_id=user_id))
+    user, password = done
+    return render_template("admin/user_created.html", user=user, password=password, reset=True)

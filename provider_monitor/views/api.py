@@ -4,11 +4,11 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import public, signed_in
+from provider_monitor.api.query import ApiInputError, parse_provider_query, parse_service_query
 from provider_monitor.api.schema import openapi_document
+from provider_monitor.api.serialise import provider_json, service_json
 from provider_monitor.extensions import csrf, db
 from provider_monitor.services import care_services, providers, register
-from provider_monitor.api.query import ApiInputError, parse_provider_query, parse_service_query
-from provider_monitor.api.serialise import provider_json, service_json
 from provider_monitor.views.helpers import or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,7 +28,8 @@ def _paged(items, page, endpoint: str):
     if page.page > 1:
         links["prev"] = url_for(endpoint, page=page.page - 1, **args)
     return jsonify(
-        data=items, meta={"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages},
+        data=items,
+        meta={"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages},
         links=links,
     )
 

@@ -33,9 +33,7 @@ def sign_in():
             current_app.logger.info("sign_in_failed")
             failed = True
         else:
-            auth.start_session(
-                db.session, user, ip_address=request.remote_addr, user_agent=request.user_agent.string
-            )
+            auth.start_session(db.session, user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
             db.session.commit()
             session.clear()  # a fresh session: nothing from before sign-in carries over
             login_user(user)
@@ -74,7 +72,10 @@ def change_password():
         _, _ = save_or_report(
             form,
             lambda: users.change_password(
-                db.session, user, current=form.current_password.data, new=form.new_password.data,
+                db.session,
+                user,
+                current=form.current_password.data,
+                new=form.new_password.data,
                 keep_token=user.get_id(),
             ),
         )

@@ -73,7 +73,7 @@ def conflict_rows(form, saved, data: dict) -> list[tuple[str, str, str]]:
     rows = []
     for name, yours in data.items():
         field = getattr(form, name)
-        labels = {str(value): text for value, text, *_ in (getattr(field, "choices", None) or [])}
+        labels = {str(choice.value): choice.label for choice in getattr(field, "choices", None) or []}
 
         def show(value, labels=labels):
             return labels.get(str(getattr(value, "value", value))) or _shown(value)

@@ -54,7 +54,8 @@ def edit(provider_id: int):
     if form.validate_on_submit():
         expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
         saved, conflict = save_or_report(
-            form, lambda: providers.update_provider(db.session, provider, form.provider_data(), expected_version=expected)
+            form,
+            lambda: providers.update_provider(db.session, provider, form.provider_data(), expected_version=expected),
         )
         if saved is not None:
             flash("The provider has been updated", "success")
@@ -65,4 +66,6 @@ def edit(provider_id: int):
             # The next save is made knowingly over the current version.
             form.version_id.data = provider.version_id
     status = 409 if conflict else (400 if form.errors else 200)
-    return render_template("providers/form.html", form=form, provider=provider, conflict=conflict, conflict_rows=rows), status
+    return render_template(
+        "providers/form.html", form=form, provider=provider, conflict=conflict, conflict_rows=rows
+    ), status

@@ -1,6 +1,16 @@
 """The register of services and each service's page."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from provider_monitor.access import roles, signed_in, staff_only
@@ -53,9 +63,18 @@ def export_csv():
     def rows():
         for s in register.export_rows(db.session, current_user, filters):
             yield [
-                s.name, s.cqc_location_id, s.provider.name, s.provider.cqc_provider_id, label(s.service_type),
-                label(s.provider.sector), "Yes" if s.regulated else "No", label(s.registration_status), s.town,
-                s.postcode, s.district.name if s.district else "", s.link_officer.name if s.link_officer else "",
+                s.name,
+                s.cqc_location_id,
+                s.provider.name,
+                s.provider.cqc_provider_id,
+                label(s.service_type),
+                label(s.provider.sector),
+                "Yes" if s.regulated else "No",
+                label(s.registration_status),
+                s.town,
+                s.postcode,
+                s.district.name if s.district else "",
+                s.link_officer.name if s.link_officer else "",
                 s.contract_manager.name if s.contract_manager else "",
             ]
 
@@ -106,7 +125,8 @@ def edit(service_id: int):
     if form.validate_on_submit():
         expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
         saved, conflict = save_or_report(
-            form, lambda: care_services.update_service(db.session, service, form.service_data(), expected_version=expected)
+            form,
+            lambda: care_services.update_service(db.session, service, form.service_data(), expected_version=expected),
         )
         if saved is not None:
             flash("The service has been updated", "success")
@@ -117,4 +137,6 @@ def edit(service_id: int):
             # The next save is made knowingly over the current version.
             form.version_id.data = service.version_id
     status = 409 if conflict else (400 if form.errors else 200)
-    return render_template("services/form.html", form=form, service=service, conflict=conflict, conflict_rows=rows), status
+    return render_template(
+        "services/form.html", form=form, service=service, conflict=conflict, conflict_rows=rows
+    ), status
