@@ -20,7 +20,7 @@ class DatabaseId(IntegerConverter):
 def create_app(config_class=None) -> Flask:
     """Create and configure the app."""
     from config import get_config
-    from provider_monitor import cli, errors, jinja, security, views
+    from provider_monitor import cli, errors, jinja, logs, security, views
     from provider_monitor.extensions import csrf, db, login_manager, migrate
 
     config_class = config_class or get_config()
@@ -39,6 +39,7 @@ def create_app(config_class=None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
+    logs.init_app(app)
     security.init_app(app)
     jinja.init_app(app)
     views.register_blueprints(app)
