@@ -1,0 +1,1 @@
+"""Demo data: a believable Nottinghamshire care market, created only by `flask demo seed`."""
