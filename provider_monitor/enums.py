@@ -68,3 +68,25 @@ class ContractType(LabelledEnum):
     FRAMEWORK = "framework", "Framework"
     DPS = "dps", "Dynamic purchasing system"
     IN_HOUSE = "in_house", "In-house (council-run)"
+
+
+class KeyQuestion(LabelledEnum):
+    """Overall and CQC's five key questions; the label is CQC's own spelling."""
+
+    OVERALL = "overall", "Overall"
+    SAFE = "safe", "Safe"
+    EFFECTIVE = "effective", "Effective"
+    CARING = "caring", "Caring"
+    RESPONSIVE = "responsive", "Responsive"
+    WELL_LED = "well_led", "Well-led"
+
+
+class RatingSource(LabelledEnum):
+    CQC_API = "cqc_api", "CQC API"
+    CQC_FILE = "cqc_file", "CQC data file"
+    MANUAL = "manual", "Entered by hand"
+
+
+class ChangeDirection(LabelledEnum):
+    DECLINE = "decline", "Decline"
+    IMPROVEMENT = "improvement", "Improvement"

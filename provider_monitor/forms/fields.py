@@ -10,6 +10,8 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
+from provider_monitor.text import normalise_postcode
+
 POSTCODE = re.compile(r"^(GIR 0AA|[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2})$")
 CQC_LOCATION_ID = re.compile(r"^1-\d{5,12}$")
 CQC_PROVIDER_ID = re.compile(r"^1-\d{5,12}$")
@@ -19,14 +21,6 @@ COMPANIES_HOUSE = re.compile(r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$")
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select options."""
     return [p if isinstance(p, SelectChoice) else SelectChoice(value=p[0], label=p[1]) for p in pairs or []]
-
-
-def normalise_postcode(value: str | None) -> str | None:
-    """'ng185bh' → 'NG18 5BH'; None for blank."""
-    if not value or not value.strip():
-        return None
-    compact = re.sub(r"\s+", "", value).upper()
-    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
 def strip_or_none(value):
