@@ -98,11 +98,12 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(token: str):
         user = auth.load_session_user(db.session, token, policy=session_policy(app))
+        if db.session.dirty:
+            # last_seen_at touched (at most once a minute) or an expired session revoked: the only
+            # writes a GET makes. Committing only then saves re-loading the user on every request.
+            db.session.commit()
         if user is None:
             session.clear()
-        else:
-            # Touching last_seen_at and revoking expired sessions are writes a GET may make.
-            db.session.commit()
         return user
 
     @login_manager.request_loader

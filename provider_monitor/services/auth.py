@@ -85,11 +85,9 @@ def load_session_user(session: Session, token: str, *, policy: SessionPolicy) ->
     now = utcnow()
     if now - record.last_seen_at > policy.idle or now - record.created_at > policy.absolute:
         record.revoked_at = now
-        session.flush()
         return None
     if now - record.last_seen_at > LAST_SEEN_RESOLUTION:
         record.last_seen_at = now
-        session.flush()
     record.user.session_token = token
     return record.user
 

@@ -171,3 +171,14 @@ def test_the_account_page_lists_recent_sign_ins(client, officer):
     rows = page(client.get("/account")).select("[data-testid=recent-sign-ins] tbody tr")
     assert len(rows) == 1
     assert "Active" in rows[0].get_text()
+
+
+def test_an_idle_session_is_revoked_in_the_database(app, client, officer):
+    from provider_monitor.models import UserSession
+
+    with time_machine.travel("2026-11-23 09:00 +0000", tick=False) as traveller:
+        sign_in(client, officer.email, factories.TEST_PASSWORD)
+        traveller.shift(timedelta(minutes=45))
+        client.get("/services")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(UserSession.revoked_at)) is not None
