@@ -1,5 +1,254 @@
-"""The OpenAPI 3.1 description of /api/v1 (a helper is filling this in)."""
+"""The OpenAPI 3.1 description of /api/v1, written by hand.
+
+Enum values, patterns and limits come from provider_monitor.enums and api/query.py, so the
+document cannot drift from what the API accepts and returns. tests/integration/test_api.py checks
+it against the app's routes and against real responses.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from flask import current_app, has_app_context
+
+from provider_monitor.api import query
+from provider_monitor.enums import RegistrationStatus, Sector, ServiceStatus, ServiceType
+from provider_monitor.services.register import SORTABLE_COLUMNS
+
+PAGE_LINKS_OPTIONAL = frozenset({"next", "prev"})
+DEFAULT_MAX_PER_PAGE = 200  # config.Config.API_MAX_PAGE_SIZE, for use outside an app
+SCOPING = (
+    "Staff see every record. A provider user only ever sees their own provider's records: anything "
+    "else is answered exactly as if it did not exist (an empty list, or 404, never 403)."
+)
 
 
-def openapi_document() -> dict:
-    return {"openapi": "3.1.0", "info": {"title": "Provider Monitor API", "version": "1"}, "paths": {}}
+# --- Small schema builders ---------------------------------------------------------------------
+
+
+def _ref(name: str, kind: str = "schemas") -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _type(name: str, description: str | None = None, **extra) -> dict:
+    return {"type": name, **({"description": description} if description else {}), **extra}
+
+
+def _nullable(schema: dict) -> dict:
+    """The same schema, also allowing null (OpenAPI 3.1 takes JSON Schema type lists)."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _whole(low: int, high: int, **extra) -> dict:
+    return _type("integer", minimum=low, maximum=high, **extra)
+
+
+def _enum(enum: type[Enum], description: str) -> dict:
+    labels = "; ".join(f"`{m.value}` = {m.label}" for m in enum)
+    return _type("string", f"{description} ({labels})", enum=[m.value for m in enum])
+
+
+def _object(properties: dict, description: str, optional: frozenset[str] = frozenset()) -> dict:
+    """An object with exactly these properties, all present (nullable ones as null) unless optional."""
+    required = [name for name in properties if name not in optional]
+    return _type("object", description, required=required, properties=properties, additionalProperties=False)
+
+
+# --- Parameters ----------------------------------------------------------------------------------
+
+
+def _param(name: str, about: str, schema: dict, where: str = "query") -> dict:
+    return {"name": name, "in": where, "required": where == "path", "description": about, "schema": schema}
+
+
+def _id_param(name: str, noun: str) -> dict:
+    return _param(name, f"The {noun}'s id", _whole(1, query.MAX_ID), "path")
+
+
+def _choice(name: str, description: str, values) -> dict:
+    return _param(name, description, _type("string", enum=[str(v) for v in values]))
+
+
+def _text(description: str) -> dict:
+    return _param("q", description, _type("string", maxLength=query.MAX_TEXT_LENGTH))
+
+
+def _paging(max_per_page: int) -> list[dict]:
+    return [
+        _param("page", "Page number", _whole(1, query.MAX_PAGE, default=1)),
+        _param("per_page", "Items per page", _whole(1, max_per_page, default=query.DEFAULT_PER_PAGE)),
+    ]
+
+
+def _service_params(max_per_page: int) -> list[dict]:
+    cqc_id = _type("string", pattern=query.CQC_ID.pattern, examples=["1-1000210669"])
+    district = _type("string", pattern=query.DISTRICT_CODE.pattern, examples=["E07000170"])
+    user = _whole(1, query.MAX_ID)
+    return [
+        _text(
+            "Case-insensitive: part of the service's name or town, an exact CQC location ID or "
+            "CQC provider ID, or the start of a postcode (spaces ignored)"
+        ),
+        _choice("service_type", "Only services of this type", [t.value for t in ServiceType]),
+        _param("district_code", "Only services in this district (ONS code)", district),
+        _choice("sector", "`internal`: council-run services; `external`: all others", query.SECTOR_FILTERS),
+        _choice("regulated", "Services CQC does (`true`) or does not (`false`) regulate", ["true", "false"]),
+        _choice("registration_status", "Only services with this CQC registration status", RegistrationStatus),
+        _param("link_officer_id", "Only services whose link officer is this user", user),
+        _param("contract_manager_id", "Only services whose contract manager is this user", user),
+        _param("cqc_location_id", "Only the service with this CQC location ID", cqc_id),
+        _param("provider_id", "Only this provider's services (the provider's id in this API)", user),
+        _choice("sort", "Sort key (default `name`); ties are broken by id", SORTABLE_COLUMNS),
+        _choice("direction", "Sort direction (default `asc`); empty values sort last", query.DIRECTIONS),
+        *_paging(max_per_page),
+    ]
+
+
+# --- Component schemas ---------------------------------------------------------------------------
+
+
+def _schemas() -> dict:
+    text, date, stamp = _type("string"), _type("string", format="date"), _type("string", format="date-time")
+    service = {
+        "id": _type("integer"),
+        "name": _type("string"),
+        "provider_id": _type("integer"),
+        "provider_name": _type("string"),
+        "cqc_location_id": _nullable(_type("string", "Null for services CQC does not regulate")),
+        "service_type": _enum(ServiceType, "Service type"),
+        "sector": _enum(Sector, "The provider's sector"),
+        "regulated": _type("boolean", "Whether CQC regulates the service"),
+        "registration_status": _enum(RegistrationStatus, "CQC registration status"),
+        "registration_date": _nullable(date),
+        "status": _enum(ServiceStatus, "Whether the service is open"),
+        **dict.fromkeys(["address_line_1", "address_line_2", "town", "postcode"], _nullable(text)),
+        "latitude": _nullable(_type("number", minimum=-90, maximum=90)),
+        "longitude": _nullable(_type("number", minimum=-180, maximum=180)),
+        "district_code": _nullable(_type("string", "ONS district code")),
+        "district_name": _nullable(text),
+        "ward_code": _nullable(_type("string", "ONS ward code")),
+        "capacity": _nullable(_type("integer", "Beds or places")),
+        "link_officer_id": _nullable(_type("integer", "The link officer's user id")),
+        "contract_manager_id": _nullable(_type("integer", "The contract manager's user id")),
+        "contract_end": _nullable(date),
+        "updated_at": stamp,
+    }
+    provider = {
+        "id": _type("integer"),
+        "name": _type("string"),
+        "cqc_provider_id": _nullable(text),
+        "sector": _enum(Sector, "Sector"),
+        **dict.fromkeys(["ownership_type", "companies_house_number", "town", "postcode"], _nullable(text)),
+        "service_count": _type("integer", "The provider's services on the register", minimum=0),
+        "updated_at": stamp,
+    }
+    link = _type("string", "The same request for another page (a relative URL)")
+    counts = {"total": 0, "page": 1, "per_page": 1, "pages": 1}
+    meta = _object({name: _type("integer", minimum=low) for name, low in counts.items()}, "Paging")
+    links = _object({"self": link, "next": link, "prev": link}, "Pages that exist", PAGE_LINKS_OPTIONAL)
+    error = {"parameter": _type("string", "The query parameter at fault"), "message": _type("string")}
+    errors = _type("array", minItems=1, items=_object(error, "One problem", frozenset({"parameter"})))
+    return {
+        "Service": _object(service, "A service on the register: a CQC location, or a council-run service"),
+        "Provider": _object(provider, "A provider organisation: a CQC provider, or the council itself"),
+        # Left open (no additionalProperties: false): list responses add `data` to it with allOf.
+        "Page": _type("object", required=["meta", "links"], properties={"meta": meta, "links": links}),
+        "Errors": _object({"errors": errors}, "Every problem found with the request"),
+    }
+
+
+# --- Paths ---------------------------------------------------------------------------------------
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _listing(noun: str) -> dict:
+    data = _type("object", required=["data"], properties={"data": _type("array", items=_ref(noun))})
+    return _json(f"One page of {noun.lower()}s", {"allOf": [_ref("Page"), data]})
+
+
+def _single(noun: str) -> dict:
+    return _json(f"The {noun.lower()}", _object({"data": _ref(noun)}, f"One {noun.lower()}"))
+
+
+def _get(summary: str, about: str, params: list[dict], ok: dict, *errors: str) -> dict:
+    names = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound"}
+    replies = {"200": ok} | {code: _ref(names[code], "responses") for code in errors}
+    return {"get": {"summary": summary, "description": about, "parameters": params, "responses": replies}}
+
+
+def _paths(max_per_page: int) -> dict:
+    paths = {
+        "/api/v1/services": _get(
+            "List services",
+            f"The register, filtered, sorted and paged; a page past the end gives the last page. {SCOPING}",
+            _service_params(max_per_page),
+            _listing("Service"),
+            *("400", "401"),
+        ),
+        "/api/v1/services/{service_id}": _get(
+            "One service", SCOPING, [_id_param("service_id", "service")], _single("Service"), "401", "404"
+        ),
+        "/api/v1/providers": _get(
+            "List providers",
+            f"Providers, sorted by name and paged. {SCOPING}",
+            [
+                _text("Case-insensitive: part of the name, or an exact CQC provider ID"),
+                *_paging(max_per_page),
+            ],
+            _listing("Provider"),
+            *("400", "401"),
+        ),
+        "/api/v1/providers/{provider_id}": _get(
+            "One provider", SCOPING, [_id_param("provider_id", "provider")], _single("Provider"), "401", "404"
+        ),
+        "/api/v1/openapi.json": _get("This document", "Public: no sign-in", [], _json("OpenAPI 3.1", {})),
+    }
+    paths["/api/v1/openapi.json"]["get"]["security"] = []
+    return paths
+
+
+def _security_schemes(cookie_name: str) -> dict:
+    token_help = (
+        "Send `Authorization: Bearer pm_…` (accepted on /api/ only). Tokens are issued on the server with "
+        "`flask --app wsgi users token EMAIL`; a new token replaces the old, and a deactivated user's token "
+        "stops working."
+    )
+    cookie_help = "The session cookie of a signed-in browser"
+    return {
+        "bearerToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "pm_…",
+            "description": token_help,
+        },
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": cookie_name, "description": cookie_help},
+    }
+
+
+def openapi_document(max_per_page: int | None = None) -> dict:
+    config = current_app.config if has_app_context() else {}
+    max_per_page = max_per_page or config.get("API_MAX_PAGE_SIZE", DEFAULT_MAX_PER_PAGE)
+    responses = {
+        "BadRequest": _json("A query parameter is unknown or invalid; each is named", _ref("Errors")),
+        "Unauthorized": _json("No valid session or API token", _ref("Errors")),
+        "NotFound": _json("No such record, or not one this user may see", _ref("Errors")),
+    }
+    description = (
+        "Read-only access to the register of adult social care providers and services, for BI tools. "
+        f"Unknown or invalid query parameters are a 400 that names each one. {SCOPING}"
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Provider Monitor API", "version": "1", "description": description},
+        "servers": [{"url": "/"}],
+        "security": [{"bearerToken": []}, {"sessionCookie": []}],
+        "paths": _paths(max_per_page),
+        "components": {
+            "schemas": _schemas(),
+            "responses": responses,
+            "securitySchemes": _security_schemes(config.get("SESSION_COOKIE_NAME", "__Host-session")),
+        },
+    }

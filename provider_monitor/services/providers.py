@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
@@ -38,7 +40,7 @@ def search_providers(session: Session, viewer: User, *, text: str | None, page: 
     """Providers by name or CQC provider ID, with how many services each has."""
     stmt = providers_visible_to(viewer)
     if text:
-        needle = text.strip().lower()
+        needle = text.replace("\x00", "").strip().lower()  # PostgreSQL refuses NUL in text
         stmt = stmt.where(
             sa.or_(
                 sa.func.lower(Provider.name).contains(needle, autoescape=True),
@@ -46,6 +48,7 @@ def search_providers(session: Session, viewer: User, *, text: str | None, page: 
             )
         )
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.with_only_columns(Provider.id).subquery()))
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
     counts = (
         sa.select(Service.provider_id, sa.func.count(Service.id).label("n")).group_by(Service.provider_id).subquery()
     )
@@ -54,9 +57,9 @@ def search_providers(session: Session, viewer: User, *, text: str | None, page: 
         .outerjoin(counts, counts.c.provider_id == Provider.id)
         .order_by(Provider.name, Provider.id)
         .limit(per_page)
-        .offset((max(1, page) - 1) * per_page)
+        .offset((page - 1) * per_page)
     )
-    return Page(items=[(p, n) for p, n in rows], total=total, page=max(1, page), per_page=per_page)
+    return Page(items=[(p, n) for p, n in rows], total=total, page=page, per_page=per_page)
 
 
 def all_provider_choices(session: Session) -> list[tuple[int, str]]:

@@ -47,7 +47,8 @@ def save_or_report(form, action) -> tuple[object | None, str | None]:
 def page_number() -> int:
     """The ?page= number, 1 when absent; a bad value is a 400 with a clear message."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or int(raw) > 100000:
+    # isdigit() alone accepts '²' and '٣', which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or int(raw) > 100000:
         abort(400, description="The page number must be a whole number from 1")
     return int(raw)
 
