@@ -24,6 +24,10 @@ class UserForm(FlaskForm):
     version_id = HiddenField()
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
+    def user_data(self) -> dict:
+        """Only the account's own fields."""
+        return {name: getattr(self, name).data for name in ("email", "name", "role", "provider_id")}
+
     def validate_provider_id(self, field):
         if self.role.data == Role.PROVIDER and not field.data:
             raise ValidationError("Select the provider this person works for")

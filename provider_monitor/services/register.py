@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -58,44 +59,58 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+CQC_ID = re.compile(r"^1-[0-9]+$")
+POSTCODE_START = re.compile(r"^[a-z0-9]{1,2}$|^[a-z]{1,2}[0-9][a-z0-9]*$")
+
+
 def _text_condition(text: str):
-    needle = text.strip().lower()
+    """Name or town contains the text; or it is a CQC id; or it starts a postcode."""
+    needle = text.replace("\x00", "").strip().lower()  # PostgreSQL refuses NUL in text
     compact = needle.replace(" ", "")
-    return sa.or_(
+    conditions = [
         sa.func.lower(Service.name).contains(needle, autoescape=True),
         sa.func.lower(Service.town).contains(needle, autoescape=True),
-        sa.func.lower(Service.cqc_location_id) == needle,
-        sa.func.lower(Provider.cqc_provider_id) == needle,
-        sa.func.lower(sa.func.replace(Service.postcode, " ", "")).startswith(compact, autoescape=True),
-    )
+    ]
+    # Only look where the text could be: fewer OR branches keep the search cheap at England scale.
+    if CQC_ID.match(compact):
+        conditions += [
+            sa.func.lower(Service.cqc_location_id) == compact,
+            sa.func.lower(Provider.cqc_provider_id) == compact,
+        ]
+    if POSTCODE_START.match(compact):
+        conditions.append(
+            sa.func.lower(sa.func.replace(Service.postcode, " ", "")).startswith(compact, autoescape=True)
+        )
+    return sa.or_(*conditions)
 
 
-def _filtered(viewer: User, filters: RegisterFilters) -> sa.Select:
-    stmt = services_visible_to(viewer).join(Service.provider).outerjoin(Service.district)
-    conditions = []
+def _conditions(filters: RegisterFilters) -> list:
+    exact = {
+        Service.service_type: filters.service_type,
+        Service.district_code: filters.district_code,
+        Service.registration_status: filters.registration_status,
+        Service.link_officer_id: filters.link_officer_id,
+        Service.contract_manager_id: filters.contract_manager_id,
+        Service.cqc_location_id: filters.cqc_location_id,
+        Service.provider_id: filters.provider_id,
+    }
+    conditions = [column == value for column, value in exact.items() if value]
     if filters.text:
         conditions.append(_text_condition(filters.text))
-    if filters.service_type:
-        conditions.append(Service.service_type == filters.service_type)
-    if filters.district_code:
-        conditions.append(Service.district_code == filters.district_code)
     if filters.sector == "internal":
         conditions.append(Provider.sector == Sector.COUNCIL_RUN)
     elif filters.sector == "external":
         conditions.append(Provider.sector != Sector.COUNCIL_RUN)
     if filters.regulated is not None:
         conditions.append(Service.regulated.is_(filters.regulated))
-    if filters.registration_status:
-        conditions.append(Service.registration_status == filters.registration_status)
-    if filters.link_officer_id:
-        conditions.append(Service.link_officer_id == filters.link_officer_id)
-    if filters.contract_manager_id:
-        conditions.append(Service.contract_manager_id == filters.contract_manager_id)
-    if filters.cqc_location_id:
-        conditions.append(Service.cqc_location_id == filters.cqc_location_id)
-    if filters.provider_id:
-        conditions.append(Service.provider_id == filters.provider_id)
-    return stmt.where(*conditions)
+    return conditions
+
+
+def _filtered(viewer: User, filters: RegisterFilters, *, joins: bool = True) -> sa.Select:
+    stmt = services_visible_to(viewer)
+    if joins:
+        stmt = stmt.join(Service.provider).outerjoin(Service.district)
+    return stmt.where(*_conditions(filters))
 
 
 def _ordered(stmt: sa.Select, filters: RegisterFilters) -> sa.Select:
@@ -115,10 +130,18 @@ def _with_related(stmt: sa.Select) -> sa.Select:
     )
 
 
+def _count(session: Session, viewer: User, filters: RegisterFilters) -> int:
+    """How many services match, joining the provider only when a filter needs it."""
+    stmt = _filtered(viewer, filters, joins=False)
+    if filters.text or filters.sector in ("internal", "external"):
+        stmt = stmt.join(Service.provider)
+    return session.scalar(stmt.with_only_columns(sa.func.count(Service.id)))
+
+
 def search(session: Session, viewer: User, filters: RegisterFilters) -> Page:
     """One page of the register, filtered and sorted: two queries whatever the size."""
     stmt = _filtered(viewer, filters)
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.with_only_columns(Service.id).subquery()))
+    total = _count(session, viewer, filters)
     page = min(max(1, filters.page), max(1, math.ceil(total / filters.per_page)))
     rows = session.scalars(
         _with_related(_ordered(stmt, filters)).limit(filters.per_page).offset((page - 1) * filters.per_page)

@@ -10,7 +10,7 @@ from provider_monitor.services import users
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.exceptions import DomainError
 from provider_monitor.services.providers import all_provider_choices
-from provider_monitor.views.helpers import or_404, save_or_report
+from provider_monitor.views.helpers import or_404, save_or_report, submit_edit
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -56,36 +56,24 @@ def edit(user_id: int):
     form = _user_form(obj=user)
     if request.method == "GET":
         form.version_id.data = user.version_id
-    conflict = None
-    if form.validate_on_submit():
-        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
-        data = {
-            "email": form.email.data,
-            "name": form.name.data,
-            "role": form.role.data,
-            "provider_id": form.provider_id.data,
-        }
-        editor = current_user._get_current_object()
-        saved, conflict = save_or_report(
-            form,
-            lambda: users.update_user(db.session, user, editor=editor, data=data, expected_version=expected),
-        )
-        if saved is not None:
-            flash(f"{user.name}’s account has been updated", "success")
-            return redirect(url_for("admin_users.index"))
-        if conflict:
-            user = or_404(users.get_user, db.session, user_id)
-            form.version_id.data = user.version_id
-    history = history_for(db.session, "user_account", user.id)
-    status = 409 if conflict else (400 if form.errors else 200)
-    return render_template(
-        "admin/user_form.html",
-        form=form,
-        user=user,
-        conflict=conflict,
-        history=history,
-        confirm=ConfirmForm(),
-    ), status
+    editor = current_user._get_current_object()
+    edit = submit_edit(
+        form,
+        user,
+        update=lambda record, data, expected: users.update_user(
+            db.session, record, editor=editor, data=data, expected_version=expected
+        ),
+        data=form.user_data,
+        reload=lambda: or_404(users.get_user, db.session, user_id),
+    )
+    if edit.saved:
+        flash(f"{edit.record.name}’s account has been updated", "success")
+        return redirect(url_for("admin_users.index"))
+    context = {
+        "form": form, "user": edit.record, "conflict": edit.conflict, "conflict_rows": edit.conflict_rows,
+        "history": history_for(db.session, "user_account", user_id), "confirm": ConfirmForm(),
+    }  # fmt: skip
+    return render_template("admin/user_form.html", **context), 400 if form.errors and not edit.conflict else edit.status
 
 
 def _act_on_account(user_id: int, action) -> tuple[object, object] | None:

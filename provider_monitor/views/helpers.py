@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -83,3 +84,38 @@ def conflict_rows(form, saved, data: dict) -> list[tuple[str, str, str]]:
         if show(current) != show(yours):
             rows.append((field.label.text, show(current), show(yours)))
     return rows
+
+
+@dataclass
+class Edit:
+    """What became of a submitted edit form."""
+
+    record: object
+    saved: bool = False
+    conflict: str | None = None
+    conflict_rows: list = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        return 409 if self.conflict else 200
+
+
+def submit_edit(form, record, *, update, data, reload) -> Edit:
+    """Validate and save an edit carrying the version the editor saw; on a clash keep their input.
+
+    update(record, data, expected_version) saves; data() reads the form; reload() fetches the record anew.
+    """
+    if not form.validate_on_submit():
+        return Edit(record)
+    raw = form.version_id.data or ""
+    expected = int(raw) if raw.isascii() and raw.isdigit() else None
+    saved, conflict = save_or_report(form, lambda: update(record, data(), expected))
+    if saved is not None:
+        return Edit(saved, saved=True)
+    if not conflict:
+        return Edit(record)
+    current = reload()
+    # The next save is made knowingly over the current version.
+    rows = conflict_rows(form, current, data())
+    form.version_id.data = current.version_id
+    return Edit(current, conflict=conflict, conflict_rows=rows)

@@ -9,7 +9,7 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.providers import ProviderForm
 from provider_monitor.services import providers
 from provider_monitor.services.audit import history_for
-from provider_monitor.views.helpers import conflict_rows, or_404, page_number, save_or_report
+from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
 
 bp = Blueprint("providers", __name__)
 
@@ -50,22 +50,17 @@ def edit(provider_id: int):
     form = ProviderForm(obj=provider)
     if request.method == "GET":
         form.version_id.data = provider.version_id
-    conflict, rows = None, []
-    if form.validate_on_submit():
-        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
-        saved, conflict = save_or_report(
-            form,
-            lambda: providers.update_provider(db.session, provider, form.provider_data(), expected_version=expected),
-        )
-        if saved is not None:
-            flash("The provider has been updated", "success")
-            return redirect(url_for("providers.view", provider_id=provider.id))
-        if conflict:
-            provider = or_404(providers.get_provider, db.session, current_user, provider_id)
-            rows = conflict_rows(form, provider, form.provider_data())
-            # The next save is made knowingly over the current version.
-            form.version_id.data = provider.version_id
-    status = 409 if conflict else (400 if form.errors else 200)
-    return render_template(
-        "providers/form.html", form=form, provider=provider, conflict=conflict, conflict_rows=rows
-    ), status
+    edit = submit_edit(
+        form,
+        provider,
+        update=lambda record, data, expected: providers.update_provider(
+            db.session, record, data, expected_version=expected
+        ),
+        data=form.provider_data,
+        reload=lambda: or_404(providers.get_provider, db.session, current_user, provider_id),
+    )
+    if edit.saved:
+        flash("The provider has been updated", "success")
+        return redirect(url_for("providers.view", provider_id=provider_id))
+    context = {"form": form, "provider": edit.record, "conflict": edit.conflict, "conflict_rows": edit.conflict_rows}
+    return render_template("providers/form.html", **context), 400 if form.errors and not edit.conflict else edit.status

@@ -24,7 +24,7 @@ from provider_monitor.services import care_services, register
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.exports import csv_lines
 from provider_monitor.services.providers import all_provider_choices
-from provider_monitor.views.helpers import conflict_rows, or_404, page_number, save_or_report
+from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
 
 bp = Blueprint("services", __name__)
 
@@ -106,8 +106,9 @@ def _service_form(obj=None) -> ServiceForm:
 @roles(*REGISTER_EDITORS)
 def create():
     form = _service_form()
-    if request.method == "GET" and request.args.get("provider_id", "").isdigit():
-        form.provider_id.data = int(request.args["provider_id"])
+    requested_provider = request.args.get("provider_id", "")
+    if request.method == "GET" and requested_provider.isascii() and requested_provider.isdigit():
+        form.provider_id.data = int(requested_provider)
     if form.validate_on_submit():
         service, _ = save_or_report(form, lambda: care_services.create_service(db.session, form.service_data()))
         if service is not None:
@@ -121,22 +122,17 @@ def create():
 def edit(service_id: int):
     service = or_404(care_services.get_service, db.session, current_user, service_id)
     form = _service_form(obj=service)
-    conflict, rows = None, []
-    if form.validate_on_submit():
-        expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else None
-        saved, conflict = save_or_report(
-            form,
-            lambda: care_services.update_service(db.session, service, form.service_data(), expected_version=expected),
-        )
-        if saved is not None:
-            flash("The service has been updated", "success")
-            return redirect(url_for("services.view", service_id=service.id))
-        if conflict:
-            service = or_404(care_services.get_service, db.session, current_user, service_id)
-            rows = conflict_rows(form, service, form.service_data())
-            # The next save is made knowingly over the current version.
-            form.version_id.data = service.version_id
-    status = 409 if conflict else (400 if form.errors else 200)
-    return render_template(
-        "services/form.html", form=form, service=service, conflict=conflict, conflict_rows=rows
-    ), status
+    edit = submit_edit(
+        form,
+        service,
+        update=lambda record, data, expected: care_services.update_service(
+            db.session, record, data, expected_version=expected
+        ),
+        data=form.service_data,
+        reload=lambda: or_404(care_services.get_service, db.session, current_user, service_id),
+    )
+    if edit.saved:
+        flash("The service has been updated", "success")
+        return redirect(url_for("services.view", service_id=service_id))
+    context = {"form": form, "service": edit.record, "conflict": edit.conflict, "conflict_rows": edit.conflict_rows}
+    return render_template("services/form.html", **context), 400 if form.errors and not edit.conflict else edit.status
