@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from provider_monitor.enums import RegistrationStatus, ServiceType
+from provider_monitor.enums import ChangeDirection, KeyQuestion, RegistrationStatus, ServiceType
+from provider_monitor.services.rating_changes import ChangeFilters
 from provider_monitor.services.register import SORTABLE_COLUMNS, RegisterFilters
 
 # ASCII digits only: in Python `\d` and str.isdigit() also accept "²" or "٣", which int() or the
 # database then chokes on. The OpenAPI document (api/schema.py) publishes these same rules.
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 CQC_ID = re.compile(r"^1-[0-9]{1,12}$")
 DISTRICT_CODE = re.compile(r"^[EWSN][0-9]{8}$")
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
@@ -80,6 +83,19 @@ class _Reader:
             return None
         return value
 
+    def day(self, name: str) -> date | None:
+        """A YYYY-MM-DD date."""
+        raw = self.text(name, max_length=10)
+        if raw is None:
+            return None
+        if ISO_DATE.match(raw):
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                pass
+        self.problem(name, f"'{name}' must be a real date written YYYY-MM-DD, like 2026-05-01")
+        return None
+
     def done(self) -> None:
         if self.errors:
             raise ApiInputError(self.errors)
@@ -117,3 +133,29 @@ def parse_provider_query(args: MultiDict, *, max_per_page: int) -> tuple[str | N
     )
     read.done()
     return result
+
+
+CHANGE_PARAMETERS = {
+    "direction", "key_question", "since", "until", "district_code", "service_type", "cqc_location_id",
+    "high_severity", "page", "per_page",
+}  # fmt: skip
+
+
+def parse_change_query(args: MultiDict, *, max_per_page: int) -> ChangeFilters:
+    read = _Reader(args, CHANGE_PARAMETERS)
+    filters = ChangeFilters(
+        direction=read.choice("direction", [d.value for d in ChangeDirection]),
+        key_question=read.choice("key_question", [q.value for q in KeyQuestion]),
+        since=read.day("since"),
+        until=read.day("until"),
+        district_code=read.pattern("district_code", DISTRICT_CODE, "E07000170"),
+        service_type=read.choice("service_type", [t.value for t in ServiceType]),
+        cqc_location_id=read.pattern("cqc_location_id", CQC_ID, "1-1000210669"),
+        high_severity_only=read.choice("high_severity", ["true", "false"]) == "true",
+        page=read.integer("page", 1, 1, MAX_PAGE),
+        per_page=read.integer("per_page", DEFAULT_PER_PAGE, 1, max_per_page),
+    )
+    if filters.since and filters.until and filters.until < filters.since:
+        read.problem("until", "'until' must be the same as or after 'since'")
+    read.done()
+    return filters

@@ -12,7 +12,7 @@ from enum import Enum
 from flask import current_app, has_app_context
 
 from provider_monitor.api import query
-from provider_monitor.enums import RegistrationStatus, Sector, ServiceStatus, ServiceType
+from provider_monitor.enums import ChangeDirection, KeyQuestion, RegistrationStatus, Sector, ServiceStatus, ServiceType
 from provider_monitor.services.register import SORTABLE_COLUMNS
 
 PAGE_LINKS_OPTIONAL = frozenset({"next", "prev"})
@@ -104,6 +104,25 @@ def _service_params(max_per_page: int) -> list[dict]:
     ]
 
 
+def _change_params(max_per_page: int) -> list[dict]:
+    day = _type("string", format="date", pattern=query.ISO_DATE.pattern, examples=["2026-05-01"])
+    return [
+        _choice("direction", "Only declines or only improvements", [d.value for d in ChangeDirection]),
+        _choice("key_question", "Only changes to Overall or to one key question", [q.value for q in KeyQuestion]),
+        _param("since", "Only changes published on or after this date", day),
+        _param("until", "Only changes published on or before this date (not before `since`)", day),
+        _param(
+            "district_code",
+            "Only services in this district (ONS code)",
+            _type("string", pattern=query.DISTRICT_CODE.pattern),
+        ),
+        _choice("service_type", "Only services of this type", [t.value for t in ServiceType]),
+        _param("cqc_location_id", "Only this CQC location", _type("string", pattern=query.CQC_ID.pattern)),
+        _choice("high_severity", "`true`: only drops to Inadequate and drops in Overall", ["true", "false"]),
+        *_paging(max_per_page),
+    ]
+
+
 # --- Component schemas ---------------------------------------------------------------------------
 
 
@@ -131,7 +150,32 @@ def _schemas() -> dict:
         "link_officer_id": _nullable(_type("integer", "The link officer's user id")),
         "contract_manager_id": _nullable(_type("integer", "The contract manager's user id")),
         "contract_end": _nullable(date),
+        "current_ratings": _ref("CurrentRatings"),
         "updated_at": stamp,
+    }
+    rating_values = (
+        "The rating as CQC published it: Outstanding, Good, Requires improvement or Inadequate, or a "
+        "non-rating such as 'Inspected but not rated' or 'No published rating' (never counted as a change)"
+    )
+    one_rating = _object(
+        {"rating": _nullable(_type("string", rating_values)), "report_date": _nullable(date)},
+        "One key question's current rating and the date of the report that gave it",
+    )
+    current_ratings = _object(
+        {q.value: one_rating for q in KeyQuestion}, "Current CQC ratings: Overall and the five key questions"
+    )
+    change = {
+        "id": _type("integer"),
+        "service_id": _type("integer"),
+        "service_name": _type("string"),
+        "cqc_location_id": _nullable(text),
+        "district_code": _nullable(text),
+        "key_question": _enum(KeyQuestion, "What changed"),
+        "from": _type("string", "The earlier rating"),
+        "to": _type("string", "The new rating"),
+        "date": _nullable(date),
+        "direction": _enum(ChangeDirection, "Decline or improvement"),
+        "high_severity": _type("boolean", "A drop to Inadequate, or any drop in Overall"),
     }
     provider = {
         "id": _type("integer"),
@@ -151,6 +195,8 @@ def _schemas() -> dict:
     return {
         "Service": _object(service, "A service on the register: a CQC location, or a council-run service"),
         "Provider": _object(provider, "A provider organisation: a CQC provider, or the council itself"),
+        "CurrentRatings": current_ratings,
+        "RatingChange": _object(change, "A CQC rating that went down or up between two published reports"),
         # Left open (no additionalProperties: false): list responses add `data` to it with allOf.
         "Page": _type("object", required=["meta", "links"], properties={"meta": meta, "links": links}),
         "Errors": _object({"errors": errors}, "Every problem found with the request"),
@@ -203,6 +249,13 @@ def _paths(max_per_page: int) -> dict:
         ),
         "/api/v1/providers/{provider_id}": _get(
             "One provider", SCOPING, [_id_param("provider_id", "provider")], _single("Provider"), "401", "404"
+        ),
+        "/api/v1/rating-changes": _get(
+            "List rating changes",
+            f"Declines and improvements in CQC ratings, newest first, paged. {SCOPING}",
+            _change_params(max_per_page),
+            _listing("RatingChange"),
+            *("400", "401"),
         ),
         "/api/v1/openapi.json": _get("This document", "Public: no sign-in", [], _json("OpenAPI 3.1", {})),
     }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from provider_monitor.enums import KeyQuestion
 from provider_monitor.models.provider import Provider
+from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
 
 
@@ -10,8 +12,19 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def service_json(service: Service) -> dict:
-    """A service with its provider and district (both must be loaded with it)."""
+def current_ratings_json(snapshot: RatingSnapshot | None) -> dict:
+    """Overall and the five key questions, each {rating, report_date}; nulls where none is held."""
+    return {
+        q.value: {
+            "rating": getattr(snapshot, q.value) if snapshot else None,
+            "report_date": _iso(getattr(snapshot, f"{q.value}_date")) if snapshot else None,
+        }
+        for q in KeyQuestion
+    }
+
+
+def service_json(service: Service, current: RatingSnapshot | None = None) -> dict:
+    """A service with its provider and district (both must be loaded with it) and current CQC ratings."""
     return {
         "id": service.id,
         "name": service.name,
@@ -37,6 +50,7 @@ def service_json(service: Service) -> dict:
         "link_officer_id": service.link_officer_id,
         "contract_manager_id": service.contract_manager_id,
         "contract_end": _iso(service.contract_end),
+        "current_ratings": current_ratings_json(current),
         "updated_at": _iso(service.updated_at),
     }
 
@@ -53,4 +67,21 @@ def provider_json(provider: Provider, service_count: int) -> dict:
         "postcode": provider.postcode,
         "service_count": service_count,
         "updated_at": _iso(provider.updated_at),
+    }
+
+
+def rating_change_json(change: RatingChange) -> dict:
+    """A decline or improvement, with its service (loaded with it)."""
+    return {
+        "id": change.id,
+        "service_id": change.service_id,
+        "service_name": change.service.name,
+        "cqc_location_id": change.service.cqc_location_id,
+        "district_code": change.service.district_code,
+        "key_question": change.key_question.value,
+        "from": change.from_rating,
+        "to": change.to_rating,
+        "date": _iso(change.changed_on),
+        "direction": change.direction.value,
+        "high_severity": change.high_severity,
     }

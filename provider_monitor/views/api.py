@@ -4,11 +4,11 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import public, signed_in
-from provider_monitor.api.query import ApiInputError, parse_provider_query, parse_service_query
+from provider_monitor.api.query import ApiInputError, parse_change_query, parse_provider_query, parse_service_query
 from provider_monitor.api.schema import openapi_document
-from provider_monitor.api.serialise import provider_json, service_json
+from provider_monitor.api.serialise import provider_json, rating_change_json, service_json
 from provider_monitor.extensions import csrf, db
-from provider_monitor.services import care_services, providers, register
+from provider_monitor.services import care_services, providers, rating_changes, ratings, register
 from provider_monitor.views.helpers import or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,14 +39,24 @@ def _paged(items, page, endpoint: str):
 def list_services():
     filters = parse_service_query(request.args, max_per_page=_max_per_page())
     page = register.search(db.session, current_user, filters)
-    return _paged([service_json(s) for s in page.items], page, "api.list_services")
+    current = ratings.current_snapshots(db.session, [s.id for s in page.items])
+    return _paged([service_json(s, current.get(s.id)) for s in page.items], page, "api.list_services")
 
 
 @bp.get("/services/<int:service_id>")
 @signed_in
 def get_service(service_id: int):
     service = or_404(care_services.get_service, db.session, current_user, service_id)
-    return jsonify(data=service_json(service))
+    current = ratings.current_snapshots(db.session, [service.id]).get(service.id)
+    return jsonify(data=service_json(service, current))
+
+
+@bp.get("/rating-changes")
+@signed_in
+def list_rating_changes():
+    filters = parse_change_query(request.args, max_per_page=_max_per_page())
+    page = rating_changes.search(db.session, current_user, filters)
+    return _paged([rating_change_json(c) for c in page.items], page, "api.list_rating_changes")
 
 
 @bp.get("/providers")

@@ -12,7 +12,9 @@ from tests.helpers import error_summary, field_error, form_values, page, table_r
 
 def test_an_admin_creates_an_officer_and_sees_the_password_once(client, login_as):
     login_as(Role.ADMIN)
-    response = client.post("/admin/users/new", data={"email": "New.Person@Notts.example", "name": "New Person", "role": "officer"})
+    response = client.post(
+        "/admin/users/new", data={"email": "New.Person@Notts.example", "name": "New Person", "role": "officer"}
+    )
     soup = page(response)
     password = text(soup.select_one("[data-testid=password]"))
     assert len(password) >= 12
@@ -28,7 +30,8 @@ def test_a_provider_user_must_be_linked_to_a_provider(client, login_as, app_ctx)
     assert field_error(soup, "provider_id") == "Select the provider this person works for"
     provider = factories.ProviderFactory()
     response = client.post(
-        "/admin/users/new", data={"email": "p@care.example", "name": "P", "role": "provider", "provider_id": provider.id}
+        "/admin/users/new",
+        data={"email": "p@care.example", "name": "P", "role": "provider", "provider_id": provider.id},
     )
     assert response.status_code == 200
     assert db.session.scalar(sa.select(User.provider_id).where(User.email == "p@care.example")) == provider.id
@@ -38,7 +41,10 @@ def test_staff_cannot_be_linked_to_a_provider(client, login_as, app_ctx):
     login_as(Role.ADMIN)
     provider = factories.ProviderFactory()
     soup = page(
-        client.post("/admin/users/new", data={"email": "s@x.example", "name": "S", "role": "officer", "provider_id": provider.id})
+        client.post(
+            "/admin/users/new",
+            data={"email": "s@x.example", "name": "S", "role": "officer", "provider_id": provider.id},
+        )
     )
     assert field_error(soup, "provider_id") == "Only provider users belong to a provider: choose ‘Not a provider user’"
 

@@ -544,11 +544,18 @@ def all_refs(node):
 JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "null": type(None)}
 
 
-def conforms(value, schema: dict) -> bool:
-    """Enough of JSON Schema for the flat Service and Provider objects: type, nullability, enum."""
+def conforms(value, schema: dict, document: dict | None = None) -> bool:
+    """Enough of JSON Schema for our objects: $ref, type, nullability, enum and object properties."""
+    if "$ref" in schema:
+        return conforms(value, resolve(document, schema["$ref"]), document)
     types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
     if isinstance(value, bool) and "boolean" not in types:
         return False  # in Python a bool is an int; in JSON it is not a number
+    if isinstance(value, dict) and "object" in types:
+        properties = schema.get("properties", {})
+        return set(value) == set(schema.get("required", [])) <= set(properties) and all(
+            conforms(item, properties[key], document) for key, item in value.items()
+        )
     matches = any(isinstance(value, JSON_TYPES[t]) for t in types)
     return matches and (value is None or "enum" not in schema or value in schema["enum"])
 
@@ -626,7 +633,7 @@ def test_the_service_schema_is_exactly_what_the_api_returns(client, manager, mar
         data = get_json(client, f"/services/{service.id}")["data"]
         assert set(schema["properties"]) == set(data) == set(schema["required"])
         for key, value in data.items():
-            assert conforms(value, schema["properties"][key]), (key, value)
+            assert conforms(value, schema["properties"][key], document), (key, value)
     assert schema["additionalProperties"] is False
 
 

@@ -22,7 +22,9 @@ def test_create_reads_the_password_from_standard_input(app, app_ctx):
 
 
 def test_create_generates_and_prints_a_password_when_none_is_piped(app, app_ctx):
-    result = app.test_cli_runner().invoke(args=["users", "create", "officer@notts.example", "--role", "officer"], input="")
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "officer@notts.example", "--role", "officer"], input=""
+    )
     assert result.exit_code == 0, result.output
     password = result.output.split("Password (shown once): ")[1].strip()
     assert auth.authenticate(db.session, email="officer@notts.example", password=password, max_failures=10)
@@ -31,7 +33,8 @@ def test_create_generates_and_prints_a_password_when_none_is_piped(app, app_ctx)
 def test_create_a_provider_user(app, app_ctx):
     provider = factories.ProviderFactory()
     result = app.test_cli_runner().invoke(
-        args=["users", "create", "manager@care.example", "--role", "provider", "--provider-id", str(provider.id)], input=""
+        args=["users", "create", "manager@care.example", "--role", "provider", "--provider-id", str(provider.id)],
+        input="",
     )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User.provider_id).where(User.email == "manager@care.example")) == provider.id

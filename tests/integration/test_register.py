@@ -18,7 +18,9 @@ def market(app_ctx):
     officer = factories.UserFactory(role=Role.OFFICER, name="Olive Officer")
     manager = factories.UserFactory(role=Role.CONTRACT_MANAGER, name="Connie Contracts")
     chain = factories.ProviderFactory(name="Sherwood Care Group", cqc_provider_id="1-101641498")
-    council = factories.ProviderFactory(name="Nottinghamshire County Council", sector=Sector.COUNCIL_RUN, cqc_provider_id=None)
+    council = factories.ProviderFactory(
+        name="Nottinghamshire County Council", sector=Sector.COUNCIL_RUN, cqc_provider_id=None
+    )
     services = {
         "oak": factories.ServiceFactory(
             name="Oak Lodge", provider=chain, district=ashfield, town="Hucknall", postcode="NG15 7AB",
@@ -124,7 +126,12 @@ def test_a_bad_page_number_is_a_clear_400(client, login_as, market):
 
 def test_a_page_past_the_end_shows_the_last_page(client, login_as, market):
     login_as()
-    assert names(client.get("/services?page=99")) == ["Ashcroft Home Care", "Brook Day Opportunities", "Elm House", "Oak Lodge"]
+    assert names(client.get("/services?page=99")) == [
+        "Ashcroft Home Care",
+        "Brook Day Opportunities",
+        "Elm House",
+        "Oak Lodge",
+    ]
 
 
 def test_csv_export_matches_the_filtered_list(client, login_as, market):

@@ -32,7 +32,9 @@ def provider(app_ctx):
 
 def test_an_officer_adds_a_service(client, login_as, provider):
     officer = login_as(Role.OFFICER)
-    response = client.post("/services/new", data={**VALID_SERVICE, "provider_id": provider.id, "link_officer_id": officer.id})
+    response = client.post(
+        "/services/new", data={**VALID_SERVICE, "provider_id": provider.id, "link_officer_id": officer.id}
+    )
     assert response.status_code == 302
     service = db.session.scalar(sa.select(Service).where(Service.name == "Willow Bank"))
     assert service.postcode == "NG24 1AA"
@@ -47,7 +49,8 @@ def test_an_officer_adds_a_service(client, login_as, provider):
     [
         ({"name": ""}, "name", "Enter the service name"),
         ({"postcode": "not a postcode"}, "postcode", "Enter a real postcode, like NG18 5BH"),
-        ({"cqc_location_id": "12345"}, "cqc_location_id", "Enter a CQC location ID in the right format, like 1-1000210669"),
+        ({"cqc_location_id": "12345"}, "cqc_location_id",
+         "Enter a CQC location ID in the right format, like 1-1000210669"),
         ({"cqc_location_id": ""}, "cqc_location_id", "Enter the CQC location ID of a regulated service"),
         ({"registration_date": ["31", "2", "2020"]}, "registration_date", "Registration date must be a real date"),
         ({"registration_date": ["", "2", "2020"]}, "registration_date", "Registration date must include a day"),
@@ -155,8 +158,8 @@ def test_adding_and_editing_a_provider(client, login_as):
     login_as()
     response = client.post(
         "/providers/new",
-        data={"name": "Bramley Homes", "sector": "voluntary", "postcode": "ng5 1aa", "companies_house_number": "ab 123456",
-              "contact_email": "office@bramley.example"},
+        data={"name": "Bramley Homes", "sector": "voluntary", "postcode": "ng5 1aa",
+              "companies_house_number": "ab 123456", "contact_email": "office@bramley.example"},
     )  # fmt: skip
     assert response.status_code == 302
     provider = db.session.scalar(sa.select(Provider).where(Provider.name == "Bramley Homes"))
@@ -171,7 +174,9 @@ def test_adding_and_editing_a_provider(client, login_as):
 def test_a_duplicate_cqc_provider_id_is_refused(client, login_as):
     login_as()
     factories.ProviderFactory(cqc_provider_id="1-101641498")
-    soup = page(client.post("/providers/new", data={"name": "Copy", "sector": "independent", "cqc_provider_id": "1-101641498"}))
+    soup = page(
+        client.post("/providers/new", data={"name": "Copy", "sector": "independent", "cqc_provider_id": "1-101641498"})
+    )
     assert field_error(soup, "cqc_provider_id") == "A provider with this CQC provider ID is already on the register"
 
 

@@ -8,14 +8,21 @@ from provider_monitor.views.helpers import is_safe_next
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@cmd", "'@cmd"), ("Oak Lodge", "Oak Lodge"), (None, "")],
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("Oak Lodge", "Oak Lodge"),
+        (None, ""),
+    ],
 )
 def test_spreadsheet_formulas_are_neutralised(value, expected):
     assert safe_cell(value) == expected
 
 
 def test_csv_lines_stream_a_header_then_rows():
-    assert "".join(csv_lines(["a", "b"], [["=x", "y,z"]])) == "a,b\r\n'=x,\"y,z\"\r\n"
+    assert "".join(csv_lines(["a", "b"], [["=x", "y,z"]])) == 'a,b\r\n\'=x,"y,z"\r\n'
 
 
 @pytest.mark.parametrize(
