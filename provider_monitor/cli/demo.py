@@ -30,6 +30,7 @@ def _summary_lines(summary: Summary) -> list[str]:
         f"{summary.other_regulated} other CQC-regulated, {summary.unregulated} unregulated external, "
         f"{summary.council_run} council-run.",
         f"By type: {by_type}.",
+        summary.ratings,
     ]
 
 

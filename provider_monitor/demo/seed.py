@@ -17,6 +17,7 @@ from provider_monitor.demo.locations import LocationMaker
 from provider_monitor.demo.market import Market
 from provider_monitor.demo.places import DISTRICTS
 from provider_monitor.demo.profiles import CARE_HOMES
+from provider_monitor.demo.ratings import rate_services, summary_line
 from provider_monitor.enums import Sector, ServiceType
 from provider_monitor.models import Base, District, Provider, Service, User
 
@@ -34,6 +35,7 @@ class Summary:
     unregulated: int
     council_run: int
     by_type: dict[ServiceType, int]
+    ratings: str
 
     @property
     def external(self) -> int:
@@ -65,7 +67,7 @@ def delete_everything(session: Session) -> None:
     session.expunge_all()
 
 
-def summarise(session: Session) -> Summary:
+def summarise(session: Session, today: date | None = None) -> Summary:
     rows = session.execute(
         sa.select(Service.service_type, Service.regulated, Provider.sector, sa.func.count())
         .join(Provider, Service.provider_id == Provider.id)
@@ -89,6 +91,7 @@ def summarise(session: Session) -> Summary:
         providers=total, external_providers=total - council, care_homes=kinds["care_homes"],
         other_regulated=kinds["other_regulated"], unregulated=kinds["unregulated"], council_run=kinds["council"],
         by_type={t: by_type[t] for t in ServiceType if by_type[t]},
+        ratings=summary_line(session, today or date.today()),
     )  # fmt: skip
 
 
@@ -118,6 +121,8 @@ def build(session: Session, rng: random.Random, today: date) -> list[accounts.De
     accounts.assign_caseloads(rng, everything, staff)
     session.add_all([service for _, service in everything])
     session.flush()
+    # A generator of its own, so adding ratings leaves the rest of the market as it was for a seed.
+    rate_services(session, random.Random(rng.random()), [service for _, service in everything], today)
     return staff.accounts
 
 
@@ -141,4 +146,4 @@ def seed_demo(session: Session, *, seed: int, reset: bool = False, today: date |
         # One transaction: on any failure nothing is half-written.
         session.rollback()
         raise
-    return Outcome(loaded=True, accounts=demo_accounts, summary=summarise(session))
+    return Outcome(loaded=True, accounts=demo_accounts, summary=summarise(session, today))

@@ -4,7 +4,7 @@ import json
 import math
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,9 +12,17 @@ from argon2 import PasswordHasher
 
 from provider_monitor.demo import accounts as demo_accounts
 from provider_monitor.demo.places import DISTRICTS, offset, town_named
-from provider_monitor.enums import ContractType, RegistrationStatus, Role, Sector, ServiceType
+from provider_monitor.enums import (
+    ChangeDirection,
+    ContractType,
+    KeyQuestion,
+    RegistrationStatus,
+    Role,
+    Sector,
+    ServiceType,
+)
 from provider_monitor.extensions import db
-from provider_monitor.models import AuditEvent, District, Provider, Service, User
+from provider_monitor.models import AuditEvent, District, Provider, RatingChange, RatingSnapshot, Service, User
 from provider_monitor.services import auth, passwords
 from tests import factories
 
@@ -331,3 +339,32 @@ def test_every_towns_whole_spread_lies_inside_its_district(shared_data):
             ]
             disc = Polygon([(lon, lat) for lat, lon in ring])
             assert polygons[district.code].contains(disc), f"{town.name} spreads outside {district.name}"
+
+
+def test_regulated_services_have_a_believable_rating_history(app, app_ctx):
+    seeded(app)
+    regulated = set(db.session.scalars(sa.select(Service.id).where(Service.regulated)))
+    current = {s.service_id: s for s in db.session.scalars(sa.select(RatingSnapshot).where(RatingSnapshot.is_current))}
+    assert set(current) == regulated, "every regulated service, and only those, has current ratings"
+    overall = Counter(s.overall for s in current.values())
+    assert 0.6 <= overall["Good"] / len(current) <= 0.85
+    assert overall["Outstanding"] and overall["Requires improvement"] and overall["Inadequate"]
+    changes = db.session.scalars(sa.select(RatingChange)).all()
+    overall_moves = {c.direction for c in changes if c.key_question == KeyQuestion.OVERALL}
+    assert overall_moves == {ChangeDirection.DECLINE, ChangeDirection.IMPROVEMENT}
+    assert any(c.key_question != KeyQuestion.OVERALL and c.direction == ChangeDirection.DECLINE for c in changes)
+    assert any(
+        c.direction == ChangeDirection.DECLINE and c.changed_on >= date.today() - timedelta(days=183) for c in changes
+    )
+    real = {"Outstanding", "Good", "Requires improvement", "Inadequate"}
+    assert all(c.from_rating in real and c.to_rating in real for c in changes), "non-ratings never count"
+
+
+def test_rating_histories_are_the_same_for_the_same_seed(app, app_ctx):
+    def fingerprints():
+        return sorted(db.session.scalars(sa.select(RatingSnapshot.fingerprint)))
+
+    seeded(app)
+    first = fingerprints()
+    seeded(app, "--reset", "--yes")
+    assert fingerprints() == first
