@@ -10,6 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from provider_monitor import ROOT
+from provider_monitor.enums import KeyQuestion
 from provider_monitor.forms.errors import error_summary
 
 LONDON = ZoneInfo("Europe/London")
@@ -98,4 +99,5 @@ def init_app(app: Flask) -> None:
             "csp_nonce": g.get("csp_nonce", ""),
             "council_name": app.config["COUNCIL_NAME"],
             "service_name": app.config["SERVICE_NAME"],
+            "key_questions": list(KeyQuestion),
         }

@@ -45,11 +45,7 @@ def summary_line(session: Session, today: date) -> str:
         )
     )
     moves = Counter(
-        dict(
-            session.execute(
-                sa.select(RatingChange.direction, sa.func.count()).group_by(RatingChange.direction)
-            ).all()
-        )
+        dict(session.execute(sa.select(RatingChange.direction, sa.func.count()).group_by(RatingChange.direction)).all())
     )
     recent = session.scalar(
         sa.select(sa.func.count(RatingChange.id)).where(

@@ -131,7 +131,8 @@ def changes_for_service(session: Session, service_id: int) -> list[RatingChange]
     stmt = (
         sa.select(RatingChange)
         .where(RatingChange.service_id == service_id)
-        .order_by(RatingChange.changed_on.desc(), RatingChange.id.desc())
+        # Newest report first; within one report, Overall then the key questions, as recorded.
+        .order_by(RatingChange.changed_on.desc(), RatingChange.id)
     )
     return list(session.scalars(stmt))
 

@@ -20,7 +20,7 @@ from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.register import RegisterFilterForm
 from provider_monitor.forms.services import ServiceForm
 from provider_monitor.jinja import label
-from provider_monitor.services import care_services, register
+from provider_monitor.services import care_services, ratings, register
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.exports import csv_lines
 from provider_monitor.services.providers import all_provider_choices
@@ -87,8 +87,15 @@ def export_csv():
 @signed_in
 def view(service_id: int):
     service = or_404(care_services.get_service, db.session, current_user, service_id)
-    history = history_for(db.session, "service", service.id) if current_user.is_staff else []
-    return render_template("services/view.html", service=service, history=history)
+    snapshots = ratings.history(db.session, service.id)
+    return render_template(
+        "services/view.html",
+        service=service,
+        history=history_for(db.session, "service", service.id) if current_user.is_staff else [],
+        rating_snapshots=snapshots,
+        current_rating=snapshots[0] if snapshots else None,
+        rating_changes=ratings.changes_for_service(db.session, service.id),
+    )
 
 
 def _service_form(obj=None) -> ServiceForm:
