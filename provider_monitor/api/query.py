@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from provider_monitor.enums import ChangeDirection, KeyQuestion, RegistrationStatus, ServiceType
 from provider_monitor.services.rating_changes import ChangeFilters
-from provider_monitor.services.register import SORTABLE_COLUMNS, RegisterFilters
+from provider_monitor.services.register import NO_RATING, RANKED, SORTABLE_COLUMNS, RegisterFilters
 
 # ASCII digits only: in Python `\d` and str.isdigit() also accept "²" or "٣", which int() or the
 # database then chokes on. The OpenAPI document (api/schema.py) publishes these same rules.
@@ -27,8 +27,10 @@ SECTOR_FILTERS = ("internal", "external")
 DIRECTIONS = ("asc", "desc")
 SERVICE_PARAMETERS = {
     "q", "service_type", "district_code", "sector", "regulated", "registration_status", "link_officer_id",
-    "contract_manager_id", "cqc_location_id", "provider_id", "sort", "direction", "page", "per_page",
+    "contract_manager_id", "cqc_location_id", "provider_id", "rating", "rating_question", "sort", "direction",
+    "page", "per_page",
 }  # fmt: skip
+RATING_FILTERS = (*RANKED, NO_RATING)
 PROVIDER_PARAMETERS = {"q", "page", "per_page"}
 
 
@@ -115,6 +117,8 @@ def parse_service_query(args: MultiDict, *, max_per_page: int) -> RegisterFilter
         contract_manager_id=read.integer("contract_manager_id", None, 1, MAX_ID),
         cqc_location_id=read.pattern("cqc_location_id", CQC_ID, "1-1000210669"),
         provider_id=read.integer("provider_id", None, 1, MAX_ID),
+        rating=read.choice("rating", RATING_FILTERS),
+        rating_question=read.choice("rating_question", [q.value for q in KeyQuestion]) or KeyQuestion.OVERALL.value,
         sort=read.choice("sort", list(SORTABLE_COLUMNS)) or "name",
         direction=read.choice("direction", DIRECTIONS) or "asc",
         page=read.integer("page", 1, 1, MAX_PAGE),

@@ -98,6 +98,14 @@ def _service_params(max_per_page: int) -> list[dict]:
         _param("contract_manager_id", "Only services whose contract manager is this user", user),
         _param("cqc_location_id", "Only the service with this CQC location ID", cqc_id),
         _param("provider_id", "Only this provider's services (the provider's id in this API)", user),
+        _choice(
+            "rating",
+            "Only services whose current CQC rating (of `rating_question`) is this; `none`: no published rating",
+            query.RATING_FILTERS,
+        ),
+        _choice(
+            "rating_question", "Which rating `rating` applies to (default `overall`)", [q.value for q in KeyQuestion]
+        ),
         _choice("sort", "Sort key (default `name`); ties are broken by id", SORTABLE_COLUMNS),
         _choice("direction", "Sort direction (default `asc`); empty values sort last", query.DIRECTIONS),
         *_paging(max_per_page),

@@ -5,9 +5,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 from wtforms.validators import Length
 
-from provider_monitor.enums import RegistrationStatus, ServiceType
+from provider_monitor.enums import KeyQuestion, RegistrationStatus, ServiceType
 from provider_monitor.forms.fields import ChoiceField, TextField
-from provider_monitor.services.register import SORTABLE_COLUMNS, RegisterFilters
+from provider_monitor.services.register import NO_RATING, RANKED, SORTABLE_COLUMNS, RegisterFilters
 
 
 class RegisterFilterForm(FlaskForm):
@@ -32,6 +32,12 @@ class RegisterFilterForm(FlaskForm):
     registration_status = ChoiceField("Registration status", blank="Any status", choices=RegistrationStatus.choices())
     link_officer = ChoiceField("Link officer", blank="Any link officer", coerce=int)
     contract_manager = ChoiceField("Contract manager", blank="Any contract manager", coerce=int)
+    rating_question = ChoiceField("CQC rating of", choices=KeyQuestion.choices(), default=KeyQuestion.OVERALL.value)
+    rating = ChoiceField(
+        "Current CQC rating",
+        blank="Any rating",
+        choices=[(r, r) for r in RANKED] + [(NO_RATING, "No published rating")],
+    )
     sort = ChoiceField(
         "Sort by", choices=[(key, label) for key, (label, _) in SORTABLE_COLUMNS.items()], default="name"
     )
@@ -50,6 +56,8 @@ class RegisterFilterForm(FlaskForm):
             registration_status=self.registration_status.data,
             link_officer_id=self.link_officer.data,
             contract_manager_id=self.contract_manager.data,
+            rating_question=self.rating_question.data or KeyQuestion.OVERALL.value,
+            rating=self.rating.data,
             sort=self.sort.data or "name",
             direction=self.direction.data or "asc",
             page=page,

@@ -76,3 +76,13 @@ class RatingChange(Base):
     report_link: Mapped[str | None] = mapped_column(sa.String(64))
 
     service: Mapped[Service] = relationship(lazy="raise")
+
+
+# A service's current snapshot, for pages that list many services (loaded with selectinload).
+Service.current_rating = relationship(
+    RatingSnapshot,
+    primaryjoin=sa.and_(RatingSnapshot.service_id == Service.id, RatingSnapshot.is_current.is_(True)),
+    viewonly=True,
+    uselist=False,
+    lazy="raise",
+)

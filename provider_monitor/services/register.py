@@ -8,14 +8,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
-from provider_monitor.enums import Sector
+from provider_monitor.enums import KeyQuestion, Sector
 from provider_monitor.models.area import District
 from provider_monitor.models.provider import Provider
+from provider_monitor.models.rating import RatingSnapshot
 from provider_monitor.models.service import Service
 from provider_monitor.models.user import User
 from provider_monitor.services.visibility import services_visible_to
+
+RANKED = {"Outstanding": 4, "Good": 3, "Requires improvement": 2, "Inadequate": 1}
+NO_RATING = "none"
+
+
+def rating_rank(question: KeyQuestion):
+    """The current rating of one key question as 1 (Inadequate) … 4 (Outstanding); NULL when not rated."""
+    return sa.case(RANKED, value=getattr(RatingSnapshot, question.value), else_=None)
+
 
 # Sort key → (label, column). The id tiebreak keeps paging stable when names repeat.
 SORTABLE_COLUMNS = {
@@ -26,6 +36,8 @@ SORTABLE_COLUMNS = {
     "town": ("Town", Service.town),
     "postcode": ("Postcode", Service.postcode),
     "registration": ("Registration status", Service.registration_status),
+    # Rating sorts put the worst first (ascending rank); services with no rating come last.
+    **{f"rating_{q.value}": (f"CQC {q.label} rating", rating_rank(q)) for q in KeyQuestion},
 }
 
 
@@ -41,6 +53,8 @@ class RegisterFilters:
     contract_manager_id: int | None = None
     cqc_location_id: str | None = None
     provider_id: int | None = None
+    rating_question: str = KeyQuestion.OVERALL.value
+    rating: str | None = None  # Outstanding … Inadequate, or "none" for no published rating
     sort: str = "name"
     direction: str = "asc"
     page: int = 1
@@ -103,13 +117,22 @@ def _conditions(filters: RegisterFilters) -> list:
         conditions.append(Provider.sector != Sector.COUNCIL_RUN)
     if filters.regulated is not None:
         conditions.append(Service.regulated.is_(filters.regulated))
+    if filters.rating:
+        rank = rating_rank(KeyQuestion(filters.rating_question))
+        conditions.append(rank.is_(None) if filters.rating == NO_RATING else rank == RANKED[filters.rating])
     return conditions
+
+
+def _needs_ratings(filters: RegisterFilters) -> bool:
+    return bool(filters.rating) or filters.sort.startswith("rating_")
 
 
 def _filtered(viewer: User, filters: RegisterFilters, *, joins: bool = True) -> sa.Select:
     stmt = services_visible_to(viewer)
     if joins:
         stmt = stmt.join(Service.provider).outerjoin(Service.district)
+    if _needs_ratings(filters):
+        stmt = stmt.outerjoin(RatingSnapshot, (RatingSnapshot.service_id == Service.id) & RatingSnapshot.is_current)
     return stmt.where(*_conditions(filters))
 
 
@@ -127,6 +150,7 @@ def _with_related(stmt: sa.Select) -> sa.Select:
         contains_eager(Service.district),
         joinedload(Service.link_officer.of_type(link_officer)),
         joinedload(Service.contract_manager.of_type(contract_manager)),
+        selectinload(Service.current_rating),
     )
 
 

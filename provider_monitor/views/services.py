@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user
 
 from provider_monitor.access import roles, signed_in, staff_only
-from provider_monitor.enums import REGISTER_EDITORS, Role
+from provider_monitor.enums import REGISTER_EDITORS, KeyQuestion, Role
 from provider_monitor.extensions import db
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.register import RegisterFilterForm
@@ -31,6 +31,7 @@ bp = Blueprint("services", __name__)
 EXPORT_HEADER = [
     "Service name", "CQC location ID", "Provider", "CQC provider ID", "Service type", "Sector", "Regulated",
     "Registration status", "Town", "Postcode", "District", "Link officer", "Contract manager",
+    *(f"CQC {q.label}" for q in KeyQuestion),
 ]  # fmt: skip
 
 
@@ -76,6 +77,7 @@ def export_csv():
                 s.district.name if s.district else "",
                 s.link_officer.name if s.link_officer else "",
                 s.contract_manager.name if s.contract_manager else "",
+                *(getattr(s.current_rating, q.value) if s.current_rating else "" for q in KeyQuestion),
             ]
 
     response = Response(stream_with_context(csv_lines(EXPORT_HEADER, rows())), mimetype="text/csv")

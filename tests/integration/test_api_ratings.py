@@ -119,3 +119,15 @@ def test_a_provider_user_sees_only_their_own_services_changes(client, login_as, 
 
 def test_rating_changes_needs_sign_in(client, histories):
     assert client.get("/api/v1/rating-changes").status_code == 401
+
+
+def test_services_filter_and_sort_by_current_rating(client, login_as, histories):
+    login_as()
+    inadequate = client.get("/api/v1/services", query_string={"rating": "Inadequate"}).get_json()["data"]
+    assert [s["name"] for s in inadequate] == ["Falling House"]
+    by_well_led = client.get("/api/v1/services", query_string={"rating": "Good", "rating_question": "well_led"})
+    assert [s["name"] for s in by_well_led.get_json()["data"]] == ["Rising Court"]
+    worst_first = client.get("/api/v1/services", query_string={"sort": "rating_overall"}).get_json()["data"]
+    assert [s["name"] for s in worst_first] == ["Falling House", "Rising Court"]
+    bad = client.get("/api/v1/services", query_string={"rating": "Brilliant"})
+    assert bad.status_code == 400 and bad.get_json()["errors"][0]["parameter"] == "rating"

@@ -144,7 +144,8 @@ def test_csv_export_matches_the_filtered_list(client, login_as, market):
     assert rows[0][:3] == ["Service name", "CQC location ID", "Provider"]
     assert [row[0] for row in rows[1:]] == shown
     oak = next(row for row in rows if row[0] == "Oak Lodge")
-    assert oak[10:] == ["Ashfield", "Olive Officer", "Connie Contracts"]
+    assert oak[10:13] == ["Ashfield", "Olive Officer", "Connie Contracts"]
+    assert rows[0][13:] == ["CQC Overall", "CQC Safe", "CQC Effective", "CQC Caring", "CQC Responsive", "CQC Well-led"]
 
 
 def test_csv_export_neutralises_formulas(client, login_as, app_ctx):
@@ -188,3 +189,51 @@ def test_the_providers_list_searches_and_counts_services(client, login_as, marke
     login_as()
     rows = table_rows(page(client.get("/providers?q=sherwood")), "[data-testid=providers]")
     assert rows == [["Sherwood Care Group", "1-101641498", "Independent", "3"]]
+
+
+@pytest.fixture
+def rated_market(market):
+    """Oak is Inadequate (Safe Inadequate), Elm Good (Safe Requires improvement), Ashcroft Outstanding."""
+    from datetime import date
+
+    from provider_monitor.enums import KeyQuestion, RatingSource
+    from provider_monitor.extensions import db
+    from provider_monitor.services import ratings
+    from provider_monitor.services.rating_rules import Rating, State
+
+    when = date(2026, 3, 1)
+    for key, overall, safe in (("oak", "Inadequate", "Inadequate"), ("elm", "Good", "Requires improvement"),
+                               ("ash", "Outstanding", "Good")):  # fmt: skip
+        state = State(when, {KeyQuestion.OVERALL: Rating(overall, when), KeyQuestion.SAFE: Rating(safe, when)})
+        ratings.record_states(db.session, market[key].id, [state], source=RatingSource.CQC_API)
+    db.session.commit()
+    return market
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"rating": "Good"}, ["Elm House"]),
+        ({"rating": "Inadequate", "rating_question": "safe"}, ["Oak Lodge"]),
+        ({"rating": "Requires improvement", "rating_question": "safe"}, ["Elm House"]),
+        ({"rating": "none"}, ["Brook Day Opportunities"]),
+    ],
+)
+def test_filter_by_current_cqc_rating(client, login_as, rated_market, filters, expected):
+    login_as()
+    assert names(client.get("/services", query_string=filters)) == expected
+
+
+def test_sort_by_overall_puts_the_worst_first_and_unrated_last(client, login_as, rated_market):
+    login_as()
+    ordered = names(client.get("/services", query_string={"sort": "rating_overall"}))
+    assert ordered == ["Oak Lodge", "Elm House", "Ashcroft Home Care", "Brook Day Opportunities"]
+    by_safe = names(client.get("/services", query_string={"sort": "rating_safe", "direction": "desc"}))
+    assert by_safe[:3] == ["Ashcroft Home Care", "Elm House", "Oak Lodge"]
+
+
+def test_the_register_shows_the_overall_tag(client, login_as, rated_market):
+    login_as()
+    rows = {row[0].split(" 1-")[0]: row for row in table_rows(page(client.get("/services")), "[data-testid=register]")}
+    assert rows["Oak Lodge"][5] == "Inadequate"
+    assert rows["Brook Day Opportunities"][5] == "Not rated"
