@@ -53,6 +53,12 @@ class Config:
     REGISTER_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 200
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+    # CQC Syndication API. The key can also be set by an admin in the app; this one wins.
+    CQC_SUBSCRIPTION_KEY = os.environ.get("CQC_SUBSCRIPTION_KEY", "")
+    CQC_API_BASE_URL = os.environ.get("CQC_API_BASE_URL", "https://api.service.cqc.org.uk/public/v1")
+    CQC_USER_AGENT = os.environ.get("CQC_USER_AGENT", "ProviderMonitor/0.1 (adult social care quality team)")
+    CQC_REQUESTS_PER_SECOND = float(os.environ.get("CQC_REQUESTS_PER_SECOND", "5"))
+    CQC_LOCAL_AUTHORITIES = [a.strip() for a in os.environ.get("CQC_LOCAL_AUTHORITIES", "").split(",") if a.strip()]
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     @classmethod

@@ -3,9 +3,12 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from provider_monitor.cqc.client import CQCClient
 from provider_monitor.extensions import db
+from provider_monitor.services import cqc_sync
 from provider_monitor.services.audit import Actor, set_actor
 from provider_monitor.services.cqc_json_import import JsonImportReport, import_json_files
 
@@ -42,3 +45,73 @@ def import_json(paths: tuple[Path, ...]) -> None:
     _print_report(report)
     if report.failures:
         raise SystemExit(1)
+
+
+def _client() -> CQCClient:
+    settings = cqc_sync.settings(db.session)
+    key = current_app.config.get("CQC_SUBSCRIPTION_KEY") or settings.subscription_key
+    if not key:
+        raise click.ClickException(
+            "No CQC subscription key: set CQC_SUBSCRIPTION_KEY, or add it on the admin CQC settings page."
+        )
+    return CQCClient(
+        subscription_key=key,
+        base_url=current_app.config["CQC_API_BASE_URL"],
+        user_agent=current_app.config["CQC_USER_AGENT"],
+        requests_per_second=current_app.config["CQC_REQUESTS_PER_SECOND"],
+    )
+
+
+def _print_sync(report: cqc_sync.SyncReport) -> None:
+    if report.window_start:
+        click.echo(f"Window: {report.window_start:%Y-%m-%d %H:%M:%S} to {report.window_end:%Y-%m-%d %H:%M:%S} UTC")
+    click.echo(f"New services found: {len(report.new_services)}")
+    for name in report.new_services:
+        click.echo(f"  + {name}")
+    click.echo(f"Ratings updated: {report.snapshots_added} snapshots added, {report.changes} rating changes found")
+    click.echo(f"Registrations cancelled: {len(report.registrations_cancelled)}")
+    for name in report.registrations_cancelled:
+        click.echo(f"  - {name}")
+    if report.gone:
+        click.echo(f"No longer published by CQC (404): {', '.join(report.gone)}")
+    if report.out_of_area:
+        click.echo(f"Changed locations outside the council's area, not on the register: {report.out_of_area}")
+    click.echo(f"Records that failed: {len(report.failures)}")
+    for location_id, why in report.failures:
+        click.echo(f"  ! {location_id}: {why}")
+    if report.error:
+        click.echo(f"The run stopped: {report.error}")
+    click.echo(f"Status: {report.status}")
+
+
+def _run(action) -> None:
+    set_actor(Actor(None, "CQC sync"))
+    try:
+        report = action()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _print_sync(report)
+    if report.status != "succeeded":
+        raise SystemExit(1)
+
+
+@cqc_cli.command("sync")
+@click.option("--full", is_flag=True, help="Fetch every location in the council's area, not only changes.")
+def sync_command(full: bool) -> None:
+    """Sync from the CQC API since the last successful sync (the changes feed)."""
+    client = _client()
+    authorities = cqc_sync.settings(db.session).authorities or current_app.config["CQC_LOCAL_AUTHORITIES"]
+    if not authorities:
+        raise click.ClickException("No local authorities are set: add them on the admin CQC settings page.")
+    action = cqc_sync.full_refresh if full else cqc_sync.sync
+    _run(lambda: action(db.session, client, authorities=authorities))
+
+
+@cqc_cli.command("fetch")
+@click.argument("location_ids", nargs=-1, required=True)
+def fetch_command(location_ids: tuple[str, ...]) -> None:
+    """Fetch and store the given CQC locations."""
+    client = _client()
+    _run(lambda: cqc_sync.fetch(db.session, client, list(location_ids)))
