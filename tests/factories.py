@@ -62,3 +62,23 @@ class ServiceFactory(Base):
     registration_status = RegistrationStatus.REGISTERED
     town = "Mansfield"
     postcode = factory.Sequence(lambda n: f"NG18 {n % 10}AB")
+
+
+def rating_state(day: str, **values):
+    """The ratings after a report published on `day` (YYYY-MM-DD): rating_state("2026-05-01", overall="Good")."""
+    from datetime import date
+
+    from provider_monitor.enums import KeyQuestion
+    from provider_monitor.services.rating_rules import Rating, State
+
+    when = date.fromisoformat(day)
+    return State(when, {KeyQuestion(k): Rating(v, when, f"report-{day}") for k, v in values.items()})
+
+
+def record_ratings(service, *states, source=None):
+    """Record a rating history for a service (committed)."""
+    from provider_monitor.enums import RatingSource
+    from provider_monitor.services import ratings
+
+    ratings.record_states(db.session, service.id, list(states), source=source or RatingSource.CQC_API)
+    db.session.commit()

@@ -1,19 +1,11 @@
 """Ratings in the JSON API: current ratings on each service, and the rating-changes list."""
 
-from datetime import date
-
 import pytest
 
-from provider_monitor.enums import KeyQuestion, RatingSource, Role
+from provider_monitor.enums import RatingSource, Role
 from provider_monitor.extensions import db
 from provider_monitor.services import ratings
-from provider_monitor.services.rating_rules import Rating, State
 from tests import factories
-
-
-def _state(day: str, **values) -> State:
-    when = date.fromisoformat(day)
-    return State(when, {KeyQuestion(k): Rating(v, when) for k, v in values.items()})
 
 
 @pytest.fixture
@@ -27,15 +19,15 @@ def histories(app_ctx):
     ratings.record_states(
         db.session, falling.id,
         [
-            _state("2023-03-01", overall="Good", safe="Good"),
-            _state("2026-05-01", overall="Inadequate", safe="Inadequate"),
+            factories.rating_state("2023-03-01", overall="Good", safe="Good"),
+            factories.rating_state("2026-05-01", overall="Inadequate", safe="Inadequate"),
         ],
         source=RatingSource.CQC_API,
     )  # fmt: skip
     ratings.record_states(
         db.session, rising.id,
-        [_state("2022-01-10", overall="Good", well_led="Requires improvement"),
-         _state("2025-09-09", overall="Good", well_led="Good")],
+        [factories.rating_state("2022-01-10", overall="Good", well_led="Requires improvement"),
+         factories.rating_state("2025-09-09", overall="Good", well_led="Good")],
         source=RatingSource.CQC_API,
     )  # fmt: skip
     db.session.commit()

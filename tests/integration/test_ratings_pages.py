@@ -2,23 +2,16 @@
 
 import csv
 import io
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from provider_monitor.enums import KeyQuestion, RatingSource, Role, ServiceType
+from provider_monitor.enums import RatingSource, Role, ServiceType
 from provider_monitor.extensions import db
 from provider_monitor.models import RatingSnapshot
 from provider_monitor.services import ratings
-from provider_monitor.services.rating_rules import Rating, State
 from tests import factories
 from tests.helpers import error_summary, field_error, page, table_rows, text
-
-
-def _state(day: str, **values) -> State:
-    when = date.fromisoformat(day)
-    return State(when, {KeyQuestion(k): Rating(v, when, f"link-{day}") for k, v in values.items()})
 
 
 @pytest.fixture
@@ -30,14 +23,14 @@ def rated(app_ctx):
     ash = factories.ServiceFactory(name="Ash Court", service_type=ServiceType.HOME_CARE)
     ratings.record_states(
         db.session, willow.id,
-        [_state("2022-04-01", overall="Good", safe="Good", caring="Good"),
-         _state("2026-06-01", overall="Inadequate", safe="Inadequate", caring="Good")],
+        [factories.rating_state("2022-04-01", overall="Good", safe="Good", caring="Good"),
+         factories.rating_state("2026-06-01", overall="Inadequate", safe="Inadequate", caring="Good")],
         source=RatingSource.CQC_API,
     )  # fmt: skip
     ratings.record_states(
         db.session, ash.id,
-        [_state("2021-01-01", overall="Good", well_led="Requires improvement"),
-         _state("2025-02-02", overall="Good", well_led="Good")],
+        [factories.rating_state("2021-01-01", overall="Good", well_led="Requires improvement"),
+         factories.rating_state("2025-02-02", overall="Good", well_led="Good")],
         source=RatingSource.CQC_FILE,
     )  # fmt: skip
     db.session.commit()
