@@ -56,7 +56,11 @@ class Config:
     # CQC Syndication API. The key can also be set by an admin in the app; this one wins.
     CQC_SUBSCRIPTION_KEY = os.environ.get("CQC_SUBSCRIPTION_KEY", "")
     CQC_API_BASE_URL = os.environ.get("CQC_API_BASE_URL", "https://api.service.cqc.org.uk/public/v1")
-    CQC_USER_AGENT = os.environ.get("CQC_USER_AGENT", "ProviderMonitor/0.1 (adult social care quality team)")
+    # Blank: "ProviderMonitor/<version> (+<CQC_CONTACT or the council's name>)".
+    CQC_USER_AGENT = os.environ.get("CQC_USER_AGENT", "")
+    CQC_CONTACT = os.environ.get("CQC_CONTACT", "")
+    CQC_RETRY_AFTER_MAX = float(os.environ.get("CQC_RETRY_AFTER_MAX", "60"))
+    CQC_TIMEOUT = (float(os.environ.get("CQC_CONNECT_TIMEOUT", "5")), float(os.environ.get("CQC_READ_TIMEOUT", "30")))
     CQC_REQUESTS_PER_SECOND = float(os.environ.get("CQC_REQUESTS_PER_SECOND", "5"))
     CQC_LOCAL_AUTHORITIES = [a.strip() for a in os.environ.get("CQC_LOCAL_AUTHORITIES", "").split(",") if a.strip()]
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
