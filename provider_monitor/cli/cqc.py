@@ -12,12 +12,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from provider_monitor.cqc.files import FileProblem, read_bulk_file
+from provider_monitor.cli.cqc_files import import_file
 from provider_monitor.extensions import db
 from provider_monitor.models.cqc import SyncKind, SyncStatus
 from provider_monitor.services import cqc_sync
 from provider_monitor.services.audit import Actor, set_actor
-from provider_monitor.services.cqc_file_import import import_bulk_file
 
 cqc_cli = AppGroup("cqc", help="Import CQC ratings and registrations.")
 
@@ -118,47 +117,4 @@ def import_json(paths: tuple[Path, ...]) -> None:
     _run(SyncKind.IMPORT_JSON, lambda: cqc_sync.import_json(db.session, list(paths)))
 
 
-@cqc_cli.command("import-file")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--local-authority", "local_authorities", multiple=True,
-    help="Add services in this local authority that are not on the register yet (repeatable).",
-)  # fmt: skip
-def import_file(path: Path, local_authorities: tuple[str, ...]) -> None:
-    """Import a CQC bulk file: Latest ratings (CSV/ODS/XLSX), HSCA Active Locations, or an API dump (CSV)."""
-    set_actor(Actor(None, "CQC import (data file)"))
-    try:
-        bulk = read_bulk_file(path)
-    except FileProblem as error:
-        raise click.ClickException(str(error)) from None
-    authorities = list(local_authorities) or cqc_sync.settings(db.session).authorities
-    if bulk.kind == "hsca-active-locations" and not authorities:
-        raise click.ClickException("This directory lists every location in England: give --local-authority NAME.")
-    try:
-        report = import_bulk_file(db.session, bulk, local_authorities=authorities)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    click.echo(f"File recognised as: {KIND_NAMES[report.kind]}")
-    click.echo(f"Rows read: {report.rows_read}; locations imported: {report.locations}")
-    click.echo(f"New services found: {len(report.new_services)}")
-    for name in report.new_services[:50]:
-        click.echo(f"  + {name}")
-    click.echo(f"Ratings updated: {report.snapshots_added} snapshots added, {report.changes} rating changes found")
-    click.echo(f"Skipped: {sum(report.skipped.values())}")
-    for reason, count in report.skipped.most_common():
-        click.echo(f"  {count} × {reason}")
-    click.echo(f"Records that failed: {len(report.failures)}")
-    for where, why in report.failures:
-        click.echo(f"  ! {where}: {why}")
-    if report.failures:
-        raise SystemExit(1)
-
-
-KIND_NAMES = {
-    "ratings-locations": "Care directory with ratings (Locations)",
-    "ratings-providers": "Care directory with ratings (Providers)",
-    "hsca-active-locations": "HSCA Active Locations",
-    "api-dump": "CSV dump of CQC API location records",
-}
+cqc_cli.add_command(import_file)
