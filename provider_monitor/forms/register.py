@@ -14,6 +14,7 @@ class RegisterFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    # In the order the page shows them, so the error summary follows the page.
     q = TextField(
         "Search",
         description="Name, CQC location or provider ID, postcode or town",
@@ -21,6 +22,17 @@ class RegisterFilterForm(FlaskForm):
     )
     service_type = ChoiceField("Service type", blank="All service types", choices=ServiceType.choices())
     district = ChoiceField("District", blank="All districts")
+    sort = ChoiceField(
+        "Sort by", choices=[(key, label) for key, (label, _) in SORTABLE_COLUMNS.items()], default="name"
+    )
+    # Shown together as the "Current CQC rating" fieldset: which question, and which rating it has now.
+    rating_question = ChoiceField("Key question", choices=KeyQuestion.choices(), default=KeyQuestion.OVERALL.value)
+    rating = ChoiceField(
+        "Rating",
+        blank="Any rating",
+        # 'No rating': nothing held, or a non-rating such as 'Inspected but not rated'.
+        choices=[(r, r) for r in RANKED] + [(NO_RATING, "No rating")],
+    )
     sector = ChoiceField(
         "Internal or external",
         blank="All services",
@@ -32,15 +44,6 @@ class RegisterFilterForm(FlaskForm):
     registration_status = ChoiceField("Registration status", blank="Any status", choices=RegistrationStatus.choices())
     link_officer = ChoiceField("Link officer", blank="Any link officer", coerce=int)
     contract_manager = ChoiceField("Contract manager", blank="Any contract manager", coerce=int)
-    rating_question = ChoiceField("CQC rating of", choices=KeyQuestion.choices(), default=KeyQuestion.OVERALL.value)
-    rating = ChoiceField(
-        "Current CQC rating",
-        blank="Any rating",
-        choices=[(r, r) for r in RANKED] + [(NO_RATING, "No published rating")],
-    )
-    sort = ChoiceField(
-        "Sort by", choices=[(key, label) for key, (label, _) in SORTABLE_COLUMNS.items()], default="name"
-    )
     direction = ChoiceField(
         "Order", choices=[("asc", "A to Z, lowest first"), ("desc", "Z to A, highest first")], default="asc"
     )

@@ -10,7 +10,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
-from provider_monitor.models.rating import RatingChange
+from provider_monitor.enums import ChangeDirection, KeyQuestion
+from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
 from provider_monitor.models.user import User
 from provider_monitor.services.register import Page
@@ -58,7 +59,7 @@ def _filtered(viewer: User, filters: ChangeFilters) -> sa.Select:
 
 
 def _ordered(stmt: sa.Select) -> sa.Select:
-    """Newest first; within a day, Overall before the key questions, then by service."""
+    """Newest first; within a day by service name, and within a service Overall before the key questions."""
     return stmt.order_by(
         RatingChange.changed_on.desc().nulls_last(), Service.name, RatingChange.service_id, RatingChange.id
     ).options(contains_eager(RatingChange.service).contains_eager(Service.district))
@@ -76,3 +77,62 @@ def search(session: Session, viewer: User, filters: ChangeFilters) -> Page:
 def export_rows(session: Session, viewer: User, filters: ChangeFilters) -> Iterator[RatingChange]:
     """Every change matching the filters, in the page's order, streamed."""
     yield from session.scalars(_ordered(_filtered(viewer, filters)).execution_options(yield_per=500))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A snapshot just recorded and the declines and improvements it brought."""
+
+    snapshot: RatingSnapshot
+    changes: list[RatingChange]
+
+
+def latest_entry(session: Session, service_id: int) -> Entry | None:
+    """The service's most recently recorded snapshot (highest id) with its changes: two queries."""
+    snapshot = session.scalar(
+        sa.select(RatingSnapshot)
+        .where(RatingSnapshot.service_id == service_id)
+        .order_by(RatingSnapshot.id.desc())
+        .limit(1)
+    )
+    if snapshot is None:
+        return None
+    # Recorded in the same order as the rules found them: Overall, then the key questions.
+    changes = session.scalars(
+        sa.select(RatingChange).where(RatingChange.snapshot_id == snapshot.id).order_by(RatingChange.id)
+    )
+    return Entry(snapshot=snapshot, changes=list(changes))
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One published Overall rating on a service's timeline, and how it moved from the one before."""
+
+    published_on: date | None
+    overall: str
+    direction: ChangeDirection | None
+    high_severity: bool
+
+
+def overall_timeline(snapshots: list[RatingSnapshot], changes: list[RatingChange]) -> list[TimelineItem]:
+    """Each Overall rating as published, oldest first, from a history and its changes (no queries).
+
+    Snapshots that only changed a key question repeat the same Overall report, so they are left out.
+    """
+    moves = {c.snapshot_id: c for c in changes if c.key_question == KeyQuestion.OVERALL}
+    items: list[TimelineItem] = []
+    seen = None
+    for snapshot in sorted(snapshots, key=lambda s: (s.published_on or date.min, s.id)):
+        if not snapshot.overall or (snapshot.overall, snapshot.overall_date) == seen:
+            continue
+        seen = (snapshot.overall, snapshot.overall_date)
+        move = moves.get(snapshot.id)
+        items.append(
+            TimelineItem(
+                published_on=snapshot.overall_date or snapshot.published_on,
+                overall=snapshot.overall,
+                direction=move.direction if move else None,
+                high_severity=bool(move and move.high_severity),
+            )
+        )
+    return items

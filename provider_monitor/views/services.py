@@ -20,11 +20,12 @@ from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.register import RegisterFilterForm
 from provider_monitor.forms.services import ServiceForm
 from provider_monitor.jinja import label
-from provider_monitor.services import care_services, ratings, register
+from provider_monitor.services import care_services, rating_changes, ratings, register
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.exports import csv_lines
 from provider_monitor.services.providers import all_provider_choices
 from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
+from provider_monitor.views.ratings import RATING_EDITORS
 
 bp = Blueprint("services", __name__)
 
@@ -89,14 +90,18 @@ def export_csv():
 @signed_in
 def view(service_id: int):
     service = or_404(care_services.get_service, db.session, current_user, service_id)
+    # Ratings: two queries (the history, newest first, and its changes), whatever their length.
     snapshots = ratings.history(db.session, service.id)
+    changes = ratings.changes_for_service(db.session, service.id) if snapshots else []
     return render_template(
         "services/view.html",
         service=service,
         history=history_for(db.session, "service", service.id) if current_user.is_staff else [],
         rating_snapshots=snapshots,
-        current_rating=snapshots[0] if snapshots else None,
-        rating_changes=ratings.changes_for_service(db.session, service.id),
+        current_rating=next((s for s in snapshots if s.is_current), None),
+        rating_changes=changes,
+        overall_timeline=rating_changes.overall_timeline(snapshots, changes),
+        can_enter_ratings=current_user.role in RATING_EDITORS,
     )
 
 
