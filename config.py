@@ -64,6 +64,9 @@ class Config:
     CQC_REQUESTS_PER_SECOND = float(os.environ.get("CQC_REQUESTS_PER_SECOND", "5"))
     CQC_LOCAL_AUTHORITIES = [a.strip() for a in os.environ.get("CQC_LOCAL_AUTHORITIES", "").split(",") if a.strip()]
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Evidence files providers attach to actions: kept outside static/, served only through checked routes.
+    EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR") or str(ROOT / "instance" / "evidence")
+    EVIDENCE_MAX_BYTES = _int("EVIDENCE_MAX_BYTES", 8 * 1024 * 1024)
 
     @classmethod
     def check(cls) -> None:

@@ -90,3 +90,100 @@ class RatingSource(LabelledEnum):
 class ChangeDirection(LabelledEnum):
     DECLINE = "decline", "Decline"
     IMPROVEMENT = "improvement", "Improvement"
+
+
+class VisitKind(LabelledEnum):
+    PLANNED = "planned", "Planned"
+    UNPLANNED = "unplanned", "Unplanned"
+
+
+class VisitPurpose(LabelledEnum):
+    QUALITY_AUDIT = "quality_audit", "Scheduled quality audit"
+    CONTRACT_COMPLIANCE = "contract_compliance", "Contract compliance"
+    FOLLOW_UP = "follow_up", "Follow-up or re-audit"
+    CONCERN = "concern", "Concern-led"
+    SUPPORT = "support", "Support visit"
+
+
+class VisitStatus(LabelledEnum):
+    """A visit is planned, then logged (its report in draft), shared with the provider, then final."""
+
+    PLANNED = "planned", "Planned"
+    DRAFT = "draft", "Report in draft"
+    SHARED = "shared", "Shared with provider"
+    FINAL = "final", "Final"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A visit has taken place once it is logged: the report can be in any of these states.
+VISITED_STATUSES = frozenset({VisitStatus.DRAFT, VisitStatus.SHARED, VisitStatus.FINAL})
+# What a provider user may ever see of a report.
+PROVIDER_VISIBLE_REPORT_STATUSES = frozenset({VisitStatus.SHARED, VisitStatus.FINAL})
+
+
+class LocalRating(LabelledEnum):
+    """The council's own judgement, on CQC's four-point scale so the two can be compared."""
+
+    OUTSTANDING = "Outstanding", "Outstanding"
+    GOOD = "Good", "Good"
+    REQUIRES_IMPROVEMENT = "Requires improvement", "Requires improvement"
+    INADEQUATE = "Inadequate", "Inadequate"
+
+
+class ComplianceArea(LabelledEnum):
+    TERMS = "terms", "Contract terms and conditions"
+    SPECIFICATION = "specification", "Service specification"
+    BEST_PRACTICE = "best_practice", "Best practice guidance"
+    LEGAL_DUTIES = "legal_duties", "Legal duties"
+
+
+class ComplianceResult(LabelledEnum):
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    NOT_MET = "not_met", "Not met"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+
+
+class ActionKind(LabelledEnum):
+    CORRECTIVE = "corrective", "Corrective (must)"
+    DEVELOPMENTAL = "developmental", "Developmental (should)"
+
+
+class ActionPriority(LabelledEnum):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class ActionStatus(LabelledEnum):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted"
+    VERIFIED = "verified", "Verified complete"
+    RETURNED = "returned", "Returned"
+
+
+class RAG(LabelledEnum):
+    RED = "red", "Red – overdue"
+    AMBER = "amber", "Amber – open, in time"
+    GREEN = "green", "Green – nothing pending"
+
+
+class PolicyBand(LabelledEnum):
+    """The rows of the visit-frequency policy."""
+
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    NOT_YET_RATED = "not_yet_rated", "Regulated, not yet rated"
+    UNREGULATED = "unregulated", "Not regulated by CQC"
+
+
+class DueState(LabelledEnum):
+    """Where a service stands against its next routine visit, most urgent first."""
+
+    OVERDUE = "overdue", "Overdue"
+    NEVER_VISITED = "never_visited", "Never visited"
+    DUE_SOON = "due_soon", "Due soon"
+    ON_TRACK = "on_track", "On track"

@@ -41,6 +41,7 @@ class FreshContextClient(FlaskClient):
 def app(tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = _database_url(tmp_path_factory)
+        EVIDENCE_DIR = str(tmp_path_factory.mktemp("evidence"))
 
     app = create_app(Config)
     app.test_client_class = FreshContextClient

@@ -1,11 +1,11 @@
-"""factory_boy factories for the register and users."""
+"""factory_boy factories for the register, users, visits and actions."""
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from provider_monitor.enums import RegistrationStatus, Role, Sector, ServiceType
 from provider_monitor.extensions import db
-from provider_monitor.models import District, Provider, Service, User
+from provider_monitor.models import Action, ActionEvidence, District, Provider, Service, User, Visit
 from provider_monitor.services.passwords import hash_password
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -82,3 +82,54 @@ def record_ratings(service, *states, source=None):
 
     ratings.record_states(db.session, service.id, list(states), source=source or RatingSource.CQC_API)
     db.session.commit()
+
+
+def _days_ago(days: int):
+    from datetime import date, timedelta
+
+    return date.today() - timedelta(days=days)
+
+
+class VisitFactory(Base):
+    """A logged planned visit (report in draft) 30 days ago; pass status/planned_on for other shapes."""
+
+    class Meta:
+        model = Visit
+
+    service = factory.SubFactory(ServiceFactory)
+    kind = "planned"
+    purpose = "quality_audit"
+    status = "draft"
+    visited_on = factory.LazyFunction(lambda: _days_ago(30))
+    steps_completed = 5
+
+
+class ActionFactory(Base):
+    """An open corrective action due in 28 days."""
+
+    class Meta:
+        model = Action
+
+    service = factory.SubFactory(ServiceFactory)
+    description = factory.Sequence(lambda n: f"Review medication records, item {n}")
+    key_question = "safe"
+    kind = "corrective"
+    priority = "medium"
+    due_on = factory.LazyFunction(lambda: _days_ago(-28))
+    owner = "Registered manager"
+    status = "open"
+
+
+class ActionEvidenceFactory(Base):
+    """A stored evidence record (no file on disk: enough for access checks)."""
+
+    class Meta:
+        model = ActionEvidence
+
+    action = factory.SubFactory(ActionFactory)
+    filename = "evidence.pdf"
+    stored_name = factory.Sequence(lambda n: f"{n:032x}")
+    content_type = "application/pdf"
+    size_bytes = 1024
+    sha256 = "0" * 64
+    uploaded_by_label = "Provider user"

@@ -14,10 +14,17 @@ def other_provider_records(app_ctx):
     """Records of a provider the signed-in provider user does not belong to."""
     service = factories.ServiceFactory(name="Secret Other House", provider__name="Other Provider Group")
     staff = factories.UserFactory(role=Role.OFFICER, name="Other Officer")
+    # A shared report and an action with evidence: things a provider user could see if they were theirs.
+    visit = factories.VisitFactory(service=service, status="shared", summary="Secret Other findings")
+    action = factories.ActionFactory(service=service, visit=visit, description="Secret Other action")
+    evidence = factories.ActionEvidenceFactory(action=action, filename="secret-other.pdf")
     return {
         "service_id": service.id,
         "provider_id": service.provider_id,
         "user_id": staff.id,
+        "visit_id": visit.id,
+        "action_id": action.id,
+        "evidence_id": evidence.id,
         "anything": "x",
     }
 

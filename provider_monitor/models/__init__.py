@@ -1,5 +1,6 @@
 """Every model, imported in one place for Alembic autogenerate and the shell."""
 
+from provider_monitor.models.action import Action, ActionEvent, ActionEvidence
 from provider_monitor.models.area import District, Ward
 from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import Base
@@ -8,8 +9,12 @@ from provider_monitor.models.provider import Provider
 from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
 from provider_monitor.models.user import User, UserSession
+from provider_monitor.models.visit import Visit, VisitCompliance, VisitFinding, visit_officer
+from provider_monitor.models.visit_policy import VisitPolicyBand, VisitPolicySettings
 
 __all__ = [
-    "AuditEvent", "Base", "CQCSettings", "CQCSyncRun", "District", "Provider", "RatingChange", "RatingSnapshot",
-    "Service", "User", "UserSession", "Ward",
+    "Action", "ActionEvent", "ActionEvidence", "AuditEvent", "Base", "CQCSettings", "CQCSyncRun", "District",
+    "Provider", "RatingChange", "RatingSnapshot",
+    "Service", "User", "UserSession", "Visit", "VisitCompliance", "VisitFinding", "VisitPolicyBand",
+    "VisitPolicySettings", "Ward", "visit_officer",
 ]  # fmt: skip

@@ -4,7 +4,24 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from provider_monitor.views import admin_users, api, auth, cqc_admin, health, home, providers, ratings, services
+    from provider_monitor.views import (
+        actions,
+        admin_users,
+        api,
+        auth,
+        caseload,
+        cqc_admin,
+        health,
+        home,
+        providers,
+        ratings,
+        services,
+        visit_policy,
+        visits,
+    )
 
-    for module in (auth, home, health, services, providers, ratings, admin_users, cqc_admin, api):
+    for module in (
+        auth, home, health, services, providers, ratings, caseload, visits, actions, visit_policy, admin_users,
+        cqc_admin, api,
+    ):  # fmt: skip
         app.register_blueprint(module.bp)
