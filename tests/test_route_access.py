@@ -25,6 +25,7 @@ def other_provider_records(app_ctx):
         "visit_id": visit.id,
         "action_id": action.id,
         "evidence_id": evidence.id,
+        "step": "details",
         "anything": "x",
     }
 
