@@ -1,9 +1,12 @@
 """The register of services and each service's page."""
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -20,10 +23,12 @@ from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.register import RegisterFilterForm
 from provider_monitor.forms.services import ServiceForm
 from provider_monitor.jinja import label
-from provider_monitor.services import care_services, rating_changes, ratings, register
+from provider_monitor.services import care_services, caseload, rating_changes, ratings, register, timeline
+from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.exports import csv_lines
 from provider_monitor.services.providers import all_provider_choices
+from provider_monitor.services.visit_rules import VISIT_LOGGERS
 from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
 from provider_monitor.views.ratings import RATING_EDITORS
 
@@ -93,6 +98,7 @@ def view(service_id: int):
     # Ratings: two queries (the history, newest first, and its changes), whatever their length.
     snapshots = ratings.history(db.session, service.id)
     changes = ratings.changes_for_service(db.session, service.id) if snapshots else []
+    endpoints = current_app.view_functions
     return render_template(
         "services/view.html",
         service=service,
@@ -102,6 +108,13 @@ def view(service_id: int):
         rating_changes=changes,
         overall_timeline=rating_changes.overall_timeline(snapshots, changes),
         can_enter_ratings=current_user.role in RATING_EDITORS,
+        # The monitoring picture (next visit due, open actions) is for council staff only.
+        monitoring=caseload.service_monitoring(db.session, service.id, date.today()) if current_user.is_staff else None,
+        timeline=timeline.service_timeline(db.session, current_user, service.id),
+        linked={name for name in ("visits.view", "actions.view", "actions.plans") if name in endpoints},
+        can_plan_visit="visits.plan" in endpoints and current_user.role in VISIT_LOGGERS,
+        can_log_visit="visits.log" in endpoints and current_user.role in VISIT_LOGGERS,
+        can_raise_action="actions.new" in endpoints and current_user.role in ACTION_RAISERS,
     )
 
 
