@@ -22,10 +22,14 @@ class Role(LabelledEnum):
     MANAGER = "manager", "Manager"
     OFFICER = "officer", "QMM officer"
     CONTRACT_MANAGER = "contract_manager", "Contract manager"
+    HEAD_OF_SERVICE = "head_of_service", "Head of service"
+    DIRECTOR = "director", "Director"
     PROVIDER = "provider", "Provider user"
 
 
-STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.OFFICER, Role.CONTRACT_MANAGER})
+STAFF_ROLES = frozenset(
+    {Role.ADMIN, Role.MANAGER, Role.OFFICER, Role.CONTRACT_MANAGER, Role.HEAD_OF_SERVICE, Role.DIRECTOR}
+)
 # Who may change the register (providers and services).
 REGISTER_EDITORS = frozenset({Role.ADMIN, Role.MANAGER, Role.OFFICER, Role.CONTRACT_MANAGER})
 
@@ -187,3 +191,31 @@ class DueState(LabelledEnum):
     NEVER_VISITED = "never_visited", "Never visited"
     DUE_SOON = "due_soon", "Due soon"
     ON_TRACK = "on_track", "On track"
+
+
+class SuspensionStatus(LabelledEnum):
+    """At escalation level 3: whether the council may place anyone new with the service."""
+
+    RED = "red", "Red – no new placements"
+    AMBER = "amber", "Amber – place with caution"
+
+
+class DecisionKind(LabelledEnum):
+    ESCALATE = "escalate", "Escalated"
+    STEP_DOWN = "step_down", "Stepped down"
+    REVIEW = "review", "Reviewed, level kept"
+    CLOSE = "close", "Closed"
+
+
+class TimerKind(LabelledEnum):
+    SUSPENSION_LETTER = "suspension_letter", "Suspension letter with remedial action plan"
+    SUSPENSION_REVIEW = "suspension_review", "Suspension review"
+    APPEAL = "appeal", "Provider appeal window"
+    LEVEL_REVIEW = "level_review", "Review of the escalation level"
+
+
+class TimerState(LabelledEnum):
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+    DUE_SOON = "due_soon", "Due soon"
+    RUNNING = "running", "Running"
