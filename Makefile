@@ -71,6 +71,7 @@ test-postgres: ## Run every test against the local PostgreSQL
 bench: install ## Benchmarks: print timings and query counts at England scale
 	$(BIN)/python -m benchmarks.register
 	$(BIN)/python -m benchmarks.cqc_import
+	$(BIN)/python -m benchmarks.visits
 
 lint: $(VENV)/.installed ## Check style
 	$(BIN)/ruff check .

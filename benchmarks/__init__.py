@@ -4,6 +4,8 @@ Nothing here asserts on time: the figures are for reading (and pasting into clos
 
     .venv/bin/python -m benchmarks.register            # the register at 30,000 services (`make bench`)
     .venv/bin/python -m benchmarks.register --quick    # smaller sizes, for a smoke run
+    .venv/bin/python -m benchmarks.visits              # caseload, action plans and the API at 30,000 services,
+                                                       # 300,000 visits and 100,000 actions (--quick: smaller)
 
 By default each run uses a temporary SQLite file. Set BENCH_DATABASE_URL to use PostgreSQL; the
 database's name must contain "bench", because every table in it is dropped and rebuilt:

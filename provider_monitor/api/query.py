@@ -7,7 +7,19 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from provider_monitor.enums import ChangeDirection, KeyQuestion, RegistrationStatus, ServiceType
+from provider_monitor.api.records import ActionFilters, VisitFilters
+from provider_monitor.enums import (
+    RAG,
+    ActionKind,
+    ActionPriority,
+    ActionStatus,
+    ChangeDirection,
+    KeyQuestion,
+    RegistrationStatus,
+    ServiceType,
+    VisitKind,
+    VisitStatus,
+)
 from provider_monitor.services.rating_changes import ChangeFilters
 from provider_monitor.services.register import NO_RATING, RANKED, SORTABLE_COLUMNS, RegisterFilters
 
@@ -161,5 +173,62 @@ def parse_change_query(args: MultiDict, *, max_per_page: int) -> ChangeFilters:
     )
     if filters.since and filters.until and filters.until < filters.since:
         read.problem("until", "'until' must be the same as or after 'since'")
+    read.done()
+    return filters
+
+
+def _date_range(read: _Reader, start: str, end: str) -> tuple[date | None, date | None]:
+    first, last = read.day(start), read.day(end)
+    if first and last and last < first:
+        read.problem(end, f"'{end}' must be the same as or after '{start}'")
+    return first, last
+
+
+VISIT_PARAMETERS = {
+    "service_id", "cqc_location_id", "status", "kind", "visited_from", "visited_to", "page", "per_page",
+}  # fmt: skip
+
+
+def parse_visit_query(args: MultiDict, *, max_per_page: int) -> VisitFilters:
+    read = _Reader(args, VISIT_PARAMETERS)
+    service_id = read.integer("service_id", None, 1, MAX_ID)
+    cqc_location_id = read.pattern("cqc_location_id", CQC_ID, "1-1000210669")
+    status = read.choice("status", [s.value for s in VisitStatus])
+    kind = read.choice("kind", [k.value for k in VisitKind])
+    visited_from, visited_to = _date_range(read, "visited_from", "visited_to")
+    filters = VisitFilters(
+        service_id=service_id, cqc_location_id=cqc_location_id, status=status, kind=kind,
+        visited_from=visited_from, visited_to=visited_to,
+        page=read.integer("page", 1, 1, MAX_PAGE),
+        per_page=read.integer("per_page", DEFAULT_PER_PAGE, 1, max_per_page),
+    )  # fmt: skip
+    read.done()
+    return filters
+
+
+ACTION_PARAMETERS = {
+    "service_id", "cqc_location_id", "status", "kind", "priority", "key_question", "rag", "due_from", "due_to",
+    "open", "page", "per_page",
+}  # fmt: skip
+
+
+def parse_action_query(args: MultiDict, *, max_per_page: int) -> ActionFilters:
+    read = _Reader(args, ACTION_PARAMETERS)
+    service_id = read.integer("service_id", None, 1, MAX_ID)
+    cqc_location_id = read.pattern("cqc_location_id", CQC_ID, "1-1000210669")
+    status = read.choice("status", [s.value for s in ActionStatus])
+    kind = read.choice("kind", [k.value for k in ActionKind])
+    priority = read.choice("priority", [p.value for p in ActionPriority])
+    key_question = read.choice("key_question", [q.value for q in KeyQuestion])
+    rag = read.choice("rag", [r.value for r in RAG])
+    due_from, due_to = _date_range(read, "due_from", "due_to")
+    is_open = read.choice("open", ["true", "false"])
+    filters = ActionFilters(
+        service_id=service_id, cqc_location_id=cqc_location_id, status=status, kind=kind, priority=priority,
+        key_question=key_question, rag=rag, due_from=due_from, due_to=due_to,
+        open=None if is_open is None else is_open == "true",
+        page=read.integer("page", 1, 1, MAX_PAGE),
+        per_page=read.integer("per_page", DEFAULT_PER_PAGE, 1, max_per_page),
+    )  # fmt: skip
     read.done()
     return filters

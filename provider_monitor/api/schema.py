@@ -7,11 +7,24 @@ it against the app's routes and against real responses.
 
 from __future__ import annotations
 
-from enum import Enum
-
 from flask import current_app, has_app_context
 
 from provider_monitor.api import query
+from provider_monitor.api.openapi_parts import choice as _choice
+from provider_monitor.api.openapi_parts import enum_of as _enum
+from provider_monitor.api.openapi_parts import get_operation as _get
+from provider_monitor.api.openapi_parts import id_param as _id_param
+from provider_monitor.api.openapi_parts import json_reply as _json
+from provider_monitor.api.openapi_parts import listing as _listing
+from provider_monitor.api.openapi_parts import nullable as _nullable
+from provider_monitor.api.openapi_parts import obj as _object
+from provider_monitor.api.openapi_parts import paging as _paging
+from provider_monitor.api.openapi_parts import param as _param
+from provider_monitor.api.openapi_parts import ref as _ref
+from provider_monitor.api.openapi_parts import single as _single
+from provider_monitor.api.openapi_parts import typed as _type
+from provider_monitor.api.openapi_parts import whole as _whole
+from provider_monitor.api.schema_monitoring import monitoring_paths, monitoring_schemas
 from provider_monitor.enums import ChangeDirection, KeyQuestion, RegistrationStatus, Sector, ServiceStatus, ServiceType
 from provider_monitor.services.register import SORTABLE_COLUMNS
 
@@ -23,61 +36,11 @@ SCOPING = (
 )
 
 
-# --- Small schema builders ---------------------------------------------------------------------
-
-
-def _ref(name: str, kind: str = "schemas") -> dict:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _type(name: str, description: str | None = None, **extra) -> dict:
-    return {"type": name, **({"description": description} if description else {}), **extra}
-
-
-def _nullable(schema: dict) -> dict:
-    """The same schema, also allowing null (OpenAPI 3.1 takes JSON Schema type lists)."""
-    return {**schema, "type": [schema["type"], "null"]}
-
-
-def _whole(low: int, high: int, **extra) -> dict:
-    return _type("integer", minimum=low, maximum=high, **extra)
-
-
-def _enum(enum: type[Enum], description: str) -> dict:
-    labels = "; ".join(f"`{m.value}` = {m.label}" for m in enum)
-    return _type("string", f"{description} ({labels})", enum=[m.value for m in enum])
-
-
-def _object(properties: dict, description: str, optional: frozenset[str] = frozenset()) -> dict:
-    """An object with exactly these properties, all present (nullable ones as null) unless optional."""
-    required = [name for name in properties if name not in optional]
-    return _type("object", description, required=required, properties=properties, additionalProperties=False)
-
-
 # --- Parameters ----------------------------------------------------------------------------------
-
-
-def _param(name: str, about: str, schema: dict, where: str = "query") -> dict:
-    return {"name": name, "in": where, "required": where == "path", "description": about, "schema": schema}
-
-
-def _id_param(name: str, noun: str) -> dict:
-    return _param(name, f"The {noun}'s id", _whole(1, query.MAX_ID), "path")
-
-
-def _choice(name: str, description: str, values) -> dict:
-    return _param(name, description, _type("string", enum=[str(v) for v in values]))
 
 
 def _text(description: str) -> dict:
     return _param("q", description, _type("string", maxLength=query.MAX_TEXT_LENGTH))
-
-
-def _paging(max_per_page: int) -> list[dict]:
-    return [
-        _param("page", "Page number", _whole(1, query.MAX_PAGE, default=1)),
-        _param("per_page", "Items per page", _whole(1, max_per_page, default=query.DEFAULT_PER_PAGE)),
-    ]
 
 
 def _service_params(max_per_page: int) -> list[dict]:
@@ -208,29 +171,11 @@ def _schemas() -> dict:
         # Left open (no additionalProperties: false): list responses add `data` to it with allOf.
         "Page": _type("object", required=["meta", "links"], properties={"meta": meta, "links": links}),
         "Errors": _object({"errors": errors}, "Every problem found with the request"),
+        **monitoring_schemas(),
     }
 
 
 # --- Paths ---------------------------------------------------------------------------------------
-
-
-def _json(description: str, schema: dict) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _listing(noun: str) -> dict:
-    data = _type("object", required=["data"], properties={"data": _type("array", items=_ref(noun))})
-    return _json(f"One page of {noun.lower()}s", {"allOf": [_ref("Page"), data]})
-
-
-def _single(noun: str) -> dict:
-    return _json(f"The {noun.lower()}", _object({"data": _ref(noun)}, f"One {noun.lower()}"))
-
-
-def _get(summary: str, about: str, params: list[dict], ok: dict, *errors: str) -> dict:
-    names = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound"}
-    replies = {"200": ok} | {code: _ref(names[code], "responses") for code in errors}
-    return {"get": {"summary": summary, "description": about, "parameters": params, "responses": replies}}
 
 
 def _paths(max_per_page: int) -> dict:
@@ -265,6 +210,7 @@ def _paths(max_per_page: int) -> dict:
             _listing("RatingChange"),
             *("400", "401"),
         ),
+        **monitoring_paths(max_per_page, SCOPING),
         "/api/v1/openapi.json": _get("This document", "Public: no sign-in", [], _json("OpenAPI 3.1", {})),
     }
     paths["/api/v1/openapi.json"]["get"]["security"] = []

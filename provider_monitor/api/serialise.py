@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from provider_monitor.enums import KeyQuestion
+from provider_monitor.models.action import Action
 from provider_monitor.models.provider import Provider
 from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
+from provider_monitor.models.visit import Visit
+from provider_monitor.services.action_rules import rag
 
 
 def _iso(value):
@@ -84,4 +89,64 @@ def rating_change_json(change: RatingChange) -> dict:
         "date": _iso(change.changed_on),
         "direction": change.direction.value,
         "high_severity": change.high_severity,
+    }
+
+
+def _value(member):
+    return member.value if member is not None else None
+
+
+def _service_ref(service: Service) -> dict:
+    return {"id": service.id, "name": service.name, "cqc_location_id": service.cqc_location_id}
+
+
+def visit_json(visit: Visit) -> dict:
+    """A visit with its service, officers, findings and compliance checklist (all loaded with it)."""
+    return {
+        "id": visit.id,
+        "service": _service_ref(visit.service),
+        "kind": visit.kind.value,
+        "purpose": visit.purpose.value,
+        "status": visit.status.value,
+        "planned_on": _iso(visit.planned_on),
+        "visited_on": _iso(visit.visited_on),
+        "full_quality_visit": visit.full_quality_visit,
+        "local_rating": _value(visit.local_rating),
+        "officers": [officer.name for officer in visit.officers],
+        "findings": [
+            {"key_question": f.key_question.value, "judgement": _value(f.judgement), "evidence": f.evidence}
+            for f in visit.findings
+        ],
+        "compliance": [{"area": c.area.value, "result": _value(c.result), "notes": c.notes} for c in visit.compliance],
+        "shared_at": _iso(visit.shared_at),
+        "comments_due_on": _iso(visit.comments_due_on),
+        "finalised_at": _iso(visit.finalised_at),
+    }
+
+
+def action_json(action: Action, today: date) -> dict:
+    """An action with its service and timeline (both loaded with it); RAG as of `today`."""
+    return {
+        "id": action.id,
+        "service": _service_ref(action.service),
+        "visit_id": action.visit_id,
+        "description": action.description,
+        "key_question": _value(action.key_question),
+        "kind": action.kind.value,
+        "priority": action.priority.value,
+        "due_on": _iso(action.due_on),
+        "owner": action.owner,
+        "status": action.status.value,
+        "rag": rag(action.status, action.due_on, today).value,
+        "verified_at": _iso(action.verified_at),
+        "events": [
+            {
+                "at": _iso(e.at),
+                "actor": e.actor_label,
+                "from_status": _value(e.from_status),
+                "to_status": _value(e.to_status),
+                "note": e.note,
+            }
+            for e in action.events
+        ],
     }

@@ -31,6 +31,7 @@ def _summary_lines(summary: Summary) -> list[str]:
         f"{summary.council_run} council-run.",
         f"By type: {by_type}.",
         summary.ratings,
+        summary.visits,
     ]
 
 

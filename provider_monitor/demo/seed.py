@@ -18,6 +18,8 @@ from provider_monitor.demo.market import Market
 from provider_monitor.demo.places import DISTRICTS
 from provider_monitor.demo.profiles import CARE_HOMES
 from provider_monitor.demo.ratings import rate_services, summary_line
+from provider_monitor.demo.visits import add_visits
+from provider_monitor.demo.visits import summary_line as visits_summary_line
 from provider_monitor.enums import Sector, ServiceType
 from provider_monitor.models import Base, District, Provider, Service, User
 
@@ -36,6 +38,7 @@ class Summary:
     council_run: int
     by_type: dict[ServiceType, int]
     ratings: str
+    visits: str
 
     @property
     def external(self) -> int:
@@ -92,6 +95,7 @@ def summarise(session: Session, today: date | None = None) -> Summary:
         other_regulated=kinds["other_regulated"], unregulated=kinds["unregulated"], council_run=kinds["council"],
         by_type={t: by_type[t] for t in ServiceType if by_type[t]},
         ratings=summary_line(session, today or date.today()),
+        visits=visits_summary_line(session, today or date.today()),
     )  # fmt: skip
 
 
@@ -123,6 +127,7 @@ def build(session: Session, rng: random.Random, today: date) -> list[accounts.De
     session.flush()
     # A generator of its own, so adding ratings leaves the rest of the market as it was for a seed.
     rate_services(session, random.Random(rng.random()), [service for _, service in everything], today)
+    add_visits(session, random.Random(rng.random()), everything, staff, today)
     return staff.accounts
 
 

@@ -1,12 +1,22 @@
 """The read-only JSON API for BI tools: /api/v1/…, scoped like the pages."""
 
+from datetime import date
+
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import public, signed_in
-from provider_monitor.api.query import ApiInputError, parse_change_query, parse_provider_query, parse_service_query
+from provider_monitor.api import records
+from provider_monitor.api.query import (
+    ApiInputError,
+    parse_action_query,
+    parse_change_query,
+    parse_provider_query,
+    parse_service_query,
+    parse_visit_query,
+)
 from provider_monitor.api.schema import openapi_document
-from provider_monitor.api.serialise import provider_json, rating_change_json, service_json
+from provider_monitor.api.serialise import action_json, provider_json, rating_change_json, service_json, visit_json
 from provider_monitor.extensions import csrf, db
 from provider_monitor.services import care_services, providers, rating_changes, ratings, register
 from provider_monitor.views.helpers import or_404
@@ -73,6 +83,37 @@ def get_provider(provider_id: int):
     provider = or_404(providers.get_provider, db.session, current_user, provider_id)
     services = providers.services_of(db.session, current_user, provider)
     return jsonify(data=provider_json(provider, len(services)))
+
+
+@bp.get("/visits")
+@signed_in
+def list_visits():
+    filters = parse_visit_query(request.args, max_per_page=_max_per_page())
+    page = records.search_visits(db.session, current_user, filters)
+    return _paged([visit_json(v) for v in page.items], page, "api.list_visits")
+
+
+@bp.get("/visits/<int:visit_id>")
+@signed_in
+def get_visit(visit_id: int):
+    visit = or_404(records.get_visit, db.session, current_user, visit_id)
+    return jsonify(data=visit_json(visit))
+
+
+@bp.get("/actions")
+@signed_in
+def list_actions():
+    filters = parse_action_query(request.args, max_per_page=_max_per_page())
+    today = date.today()
+    page = records.search_actions(db.session, current_user, filters, today)
+    return _paged([action_json(a, today) for a in page.items], page, "api.list_actions")
+
+
+@bp.get("/actions/<int:action_id>")
+@signed_in
+def get_action(action_id: int):
+    action = or_404(records.get_action, db.session, current_user, action_id)
+    return jsonify(data=action_json(action, date.today()))
 
 
 @bp.get("/openapi.json")
