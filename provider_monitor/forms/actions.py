@@ -128,7 +128,11 @@ class PlanFilterForm(FlaskForm):
         "Service", description="Part of the service name",
         validators=[Length(max=100, message="Service must be 100 characters or fewer")],
     )  # fmt: skip
-    provider = ChoiceField("Provider", blank="All providers", coerce=int)
+    # Typed, not a list: an England-scale market has 12,000 providers, too many for a select.
+    provider = TextField(
+        "Provider", description="Part of the provider name",
+        validators=[Length(max=100, message="Provider must be 100 characters or fewer")],
+    )  # fmt: skip
     key_question = ChoiceField(
         "Key question", blank="Any key question", choices=[*ACTION_KEY_QUESTIONS, (NO_KEY_QUESTION, NOT_LINKED)]
     )
@@ -141,6 +145,8 @@ class PlanFilterForm(FlaskForm):
     verified = BooleanField("Show verified actions too", widget=GovCheckboxInput())
     # One service's plan, when reached from its page (kept through the filters as a hidden field).
     service_id = OptionalIntegerField("Service", widget=HiddenInput(), minimum=1, maximum=2**31 - 1)
+    # One provider's plans, when reached from a link (kept as a hidden field).
+    provider_id = OptionalIntegerField("Provider", widget=HiddenInput(), minimum=1, maximum=2**31 - 1)
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
     def validate_due_to(self, field):
@@ -149,7 +155,8 @@ class PlanFilterForm(FlaskForm):
 
     def filters(self, page: int = 1, per_page: int = 50) -> PlanFilters:
         return PlanFilters(
-            whose=self.whose.data, service_text=self.service.data, provider_id=self.provider.data,
+            whose=self.whose.data, service_text=self.service.data, provider_text=self.provider.data,
+            provider_id=self.provider_id.data,
             key_question=self.key_question.data, kind=self.kind.data, priority=self.priority.data,
             status=self.status.data, rag=self.rag.data, due_from=self.due_from.data, due_to=self.due_to.data,
             include_verified=bool(self.verified.data), service_id=self.service_id.data, page=page,

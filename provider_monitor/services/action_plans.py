@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from provider_monitor.enums import RAG, ActionStatus, Role
 from provider_monitor.models.action import Action
+from provider_monitor.models.provider import Provider
 from provider_monitor.models.service import Service
 from provider_monitor.models.user import User
 from provider_monitor.services import action_rules
@@ -27,6 +28,7 @@ RAG_ORDER = {RAG.RED: 0, RAG.AMBER: 1, RAG.GREEN: 2}
 class PlanFilters:
     whose: str = ALL
     service_text: str | None = None
+    provider_text: str | None = None
     provider_id: int | None = None
     key_question: str | None = None  # a KeyQuestion value, or NO_KEY_QUESTION
     kind: str | None = None
@@ -81,6 +83,11 @@ def _mine(viewer: User):
     return sa.or_(Service.contract_manager_id == viewer.id, Service.link_officer_id == viewer.id)
 
 
+def _name_contains(column, text: str):
+    needle = text.replace("\x00", "").strip().lower()
+    return sa.func.lower(column).contains(needle, autoescape=True)
+
+
 def _conditions(viewer: User, filters: PlanFilters, today: date) -> list:
     exact = {
         Service.provider_id: filters.provider_id, Action.kind: filters.kind, Action.priority: filters.priority,
@@ -90,8 +97,9 @@ def _conditions(viewer: User, filters: PlanFilters, today: date) -> list:
     if filters.whose == MINE:
         conditions.append(_mine(viewer))
     if filters.service_text:
-        needle = filters.service_text.replace("\x00", "").strip().lower()
-        conditions.append(sa.func.lower(Service.name).contains(needle, autoescape=True))
+        conditions.append(_name_contains(Service.name, filters.service_text))
+    if filters.provider_text:
+        conditions.append(_name_contains(Provider.name, filters.provider_text))
     if filters.key_question == NO_KEY_QUESTION:
         conditions.append(Action.key_question.is_(None))
     elif filters.key_question:

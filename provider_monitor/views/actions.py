@@ -27,7 +27,6 @@ from provider_monitor.jinja import format_date, label
 from provider_monitor.services import action_plans, action_rules, actions, care_services, evidence
 from provider_monitor.services.exceptions import EditConflict, FieldError
 from provider_monitor.services.exports import csv_lines
-from provider_monitor.services.providers import all_provider_choices
 from provider_monitor.views.helpers import add_field_error, or_404, page_number, submit_edit
 
 bp = Blueprint("actions", __name__)
@@ -249,7 +248,6 @@ def _filter_form() -> PlanFilterForm:
         # One service's plan (from its page) shows whoever's service it is.
         one_service = bool(request.args.get("service_id"))
         form.whose.data = action_plans.ALL if one_service else action_plans.default_whose(current_user)
-    form.provider.choices = all_provider_choices(db.session)
     return form
 
 

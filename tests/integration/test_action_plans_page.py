@@ -95,8 +95,8 @@ def test_officers_start_with_their_link_officer_services_and_managers_with_all(c
 
 def test_each_filter_narrows_the_list(client, login_as):
     login_as(Role.MANAGER)
-    elm = factories.ServiceFactory(name="Elm House")
-    oak = factories.ServiceFactory(name="Oak Lodge")
+    elm = factories.ServiceFactory(name="Elm House", provider__name="Elm Care Ltd")
+    oak = factories.ServiceFactory(name="Oak Lodge", provider__name="Oakwood Homes")
     factories.ActionFactory(service=elm, description="A", key_question="safe", kind="corrective", priority="high",
                             due_on=_day(3))  # fmt: skip
     factories.ActionFactory(service=elm, description="B", key_question=None, kind="developmental", priority="low",
@@ -105,7 +105,9 @@ def test_each_filter_narrows_the_list(client, login_as):
                             status="evidence_submitted", due_on=_day(40))  # fmt: skip
     expectations = {
         "service=elm": ["B", "A"],
-        f"provider={oak.provider_id}": ["C"],
+        f"provider_id={oak.provider_id}": ["C"],
+        "provider=oakwood": ["C"],
+        "provider=CARE+LTD": ["B", "A"],
         "key_question=safe": ["A"],
         "key_question=none": ["B"],
         "kind=developmental": ["B"],
