@@ -219,3 +219,46 @@ class TimerState(LabelledEnum):
     MISSED = "missed", "Missed"
     DUE_SOON = "due_soon", "Due soon"
     RUNNING = "running", "Running"
+
+
+class ConcernSource(LabelledEnum):
+    PUBLIC = "public", "Member of the public"
+    FAMILY = "family", "Family or carer"
+    WHISTLEBLOWER = "whistleblower", "Staff member or whistleblower"
+    CQC = "cqc", "CQC"
+    HEALTH = "health", "ICB or health partner"
+    SAFEGUARDING = "safeguarding", "Safeguarding referral"
+    COMPLAINT = "complaint", "Complaint"
+    POLICE = "police", "Police"
+    PROVIDER = "provider", "Provider self-report"
+
+
+class ConcernCategory(LabelledEnum):
+    SAFEGUARDING = "safeguarding", "Safeguarding"
+    STAFFING = "staffing", "Staffing"
+    MEDICATION = "medication", "Medication"
+    CARE_PRACTICE = "care_practice", "Care practice"
+    ENVIRONMENT = "environment", "Environment"
+    GOVERNANCE = "governance", "Governance"
+    FINANCIAL = "financial", "Financial viability"
+    OTHER = "other", "Other"
+
+
+class ConcernSeverity(LabelledEnum):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class ConcernStatus(LabelledEnum):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class MeetingKind(LabelledEnum):
+    DECISION = "decision", "Decision meeting"
+    INITIAL = "initial", "Initial provider concerns meeting"
+    FINDINGS = "findings", "Findings meeting"
+    REVIEW = "review", "Review meeting"
+    OTHER = "other", "Other meeting"

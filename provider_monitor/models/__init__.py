@@ -4,7 +4,16 @@ from provider_monitor.models.action import Action, ActionEvent, ActionEvidence
 from provider_monitor.models.area import District, Ward
 from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import Base
+from provider_monitor.models.concern import Concern, concern_visit
 from provider_monitor.models.cqc import CQCSettings, CQCSyncRun
+from provider_monitor.models.escalation import (
+    Escalation,
+    EscalationAuthority,
+    EscalationDecision,
+    EscalationMeeting,
+    EscalationSettings,
+    EscalationTimer,
+)
 from provider_monitor.models.provider import Provider
 from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
@@ -13,8 +22,9 @@ from provider_monitor.models.visit import Visit, VisitCompliance, VisitFinding, 
 from provider_monitor.models.visit_policy import VisitPolicyBand, VisitPolicySettings
 
 __all__ = [
-    "Action", "ActionEvent", "ActionEvidence", "AuditEvent", "Base", "CQCSettings", "CQCSyncRun", "District",
-    "Provider", "RatingChange", "RatingSnapshot",
+    "Action", "ActionEvent", "ActionEvidence", "AuditEvent", "Base", "CQCSettings", "CQCSyncRun", "Concern",
+    "District", "Escalation", "EscalationAuthority", "EscalationDecision", "EscalationMeeting", "EscalationSettings",
+    "EscalationTimer", "Provider", "concern_visit", "RatingChange", "RatingSnapshot",
     "Service", "User", "UserSession", "Visit", "VisitCompliance", "VisitFinding", "VisitPolicyBand",
     "VisitPolicySettings", "Ward", "visit_officer",
 ]  # fmt: skip

@@ -21,6 +21,8 @@ class Action(TimestampMixin, VersionedMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("service.id"), index=True)
     visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit.id"), index=True)
+    concern_id: Mapped[int | None] = mapped_column(sa.ForeignKey("concern.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("escalation_meeting.id"), index=True)
     description: Mapped[str] = mapped_column(sa.Text)
     key_question: Mapped[KeyQuestion | None] = mapped_column(enum_column(KeyQuestion), index=True)
     kind: Mapped[ActionKind] = mapped_column(enum_column(ActionKind), index=True)

@@ -18,6 +18,7 @@ from provider_monitor.models.visit_policy import (
     VisitPolicyBand,
     VisitPolicySettings,
 )
+from provider_monitor.services import escalations
 from provider_monitor.services.editing import apply_changes
 from provider_monitor.services.visit_rules import Due, Policy, due_for
 
@@ -103,7 +104,7 @@ def latest_local_ratings(service_ids: sa.Select) -> sa.Select:
 
 
 def due_dates(session: Session, service_ids: sa.Select, today: date, policy: Policy | None = None) -> dict[int, Due]:
-    """The next routine visit of every service the select names: three queries, however many services."""
+    """The next routine visit of every service the select names: four queries, however many services."""
     policy = policy or load_policy(session)
     last_visits = dict(session.execute(last_routine_visits(service_ids)).all())
     local = dict(session.execute(latest_local_ratings(service_ids)).all())
@@ -114,6 +115,8 @@ def due_dates(session: Session, service_ids: sa.Select, today: date, policy: Pol
         )
         .where(Service.id.in_(service_ids))
     ).all()
+    # Escalation tightens the policy (enhanced monitoring: at most 3 months; suspension: at most 1).
+    levels = escalations.current_levels(session, service_ids)
     return {
         row.id: due_for(
             policy,
@@ -123,6 +126,7 @@ def due_dates(session: Session, service_ids: sa.Select, today: date, policy: Pol
             regulated=row.regulated,
             on_register_since=row.registration_date or row.created_at.date(),
             today=today,
+            escalation_level=levels.get(row.id, (0, None))[0],
         )
         for row in services
     }
