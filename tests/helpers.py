@@ -1,8 +1,27 @@
-"""Test helpers: parse pages, read error summaries, normalise text."""
+"""Test helpers: parse pages, read error summaries, normalise text, count SQL statements."""
 
 import re
+from contextlib import contextmanager
 
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
+
+from provider_monitor.extensions import db
+
+
+@contextmanager
+def counted_queries():
+    """Count the SQL statements run inside the block: `with counted_queries() as statements: ...`."""
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def page(response) -> BeautifulSoup:

@@ -2,7 +2,6 @@
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from provider_monitor.extensions import db
 from provider_monitor.models import Action, Service
 from provider_monitor.services import action_plans, action_rules
 from tests import factories
-from tests.helpers import error_summary, field_error, page, table_rows, text
+from tests.helpers import counted_queries, error_summary, field_error, page, table_rows, text
 
 TODAY = date.today()
 
@@ -28,20 +27,6 @@ def _date(name: str, day: date) -> str:
 
 def _descriptions(response) -> list[str]:
     return [row[1] for row in table_rows(page(response), "[data-testid=actions]")]
-
-
-@contextmanager
-def counted_queries():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_rag_in_sql_agrees_with_the_rules_for_every_status_and_due_date(app_ctx):

@@ -2,34 +2,17 @@
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from provider_monitor.enums import Role, ServiceType
-from provider_monitor.extensions import db
 from provider_monitor.services.visit_rules import add_months
 from tests import factories
 from tests.conftest import sign_in_client
-from tests.helpers import page, table_rows, text
+from tests.helpers import counted_queries, page, table_rows, text
 
 TODAY = date.today()
-
-
-@contextmanager
-def counted_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def rated_service(name, officer, *, last_visit=None, overall="Good", **kwargs):

@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -17,24 +16,9 @@ from provider_monitor.services.cqc_records import location_record
 from provider_monitor.services.rating_rules import Rating, State
 from tests import factories
 from tests.factories import rating_state
-from tests.helpers import error_summary, field_error, page, table_rows, text
+from tests.helpers import counted_queries, error_summary, field_error, page, table_rows, text
 
 CQC_REPORTS = "https://www.cqc.org.uk/location/{}/reports"
-
-
-@contextmanager
-def counted_queries():
-    """Count the SQL statements run inside the block."""
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """The service page's monitoring summary and timeline: order, links and what a provider may see."""
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from provider_monitor.enums import ActionStatus, Role
 from provider_monitor.extensions import db
@@ -14,7 +12,7 @@ from provider_monitor.services import timeline
 from provider_monitor.services.exceptions import NotFound
 from provider_monitor.services.visit_rules import add_months
 from tests import factories
-from tests.helpers import page, text
+from tests.helpers import counted_queries, page, text
 
 TODAY = date.today()
 
@@ -22,20 +20,6 @@ TODAY = date.today()
 def moment(days_ago: int, hour: int = 10) -> datetime:
     day = TODAY - timedelta(days=days_ago)
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-@contextmanager
-def counted_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

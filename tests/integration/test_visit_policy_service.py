@@ -1,6 +1,5 @@
 """Due dates from the database: which visits reset the clock, which ratings count, and the policy table."""
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -13,23 +12,9 @@ from provider_monitor.services import visit_policy
 from provider_monitor.services.exceptions import EditConflict
 from provider_monitor.services.visit_rules import Policy
 from tests import factories
+from tests.helpers import counted_queries
 
 TODAY = date(2026, 6, 15)
-
-
-@contextmanager
-def counted_queries():
-    """Count the SQL statements run inside the block."""
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def due_of(service):
