@@ -65,7 +65,7 @@ def test_an_officer_searches_filters_sorts_and_opens_a_service(page, register):
 
     service_names(page).get_by_text("Kingfisher Lodge").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kingfisher Lodge")
-    details = page.locator(".govuk-summary-list").first
+    details = page.get_by_test_id("details")
     expect(details.get_by_role("link", name="Heron Care Ltd")).to_be_visible()
     expect(summary_row(details, "CQC location ID")).to_contain_text("1-555000111")
     expect(summary_row(details, "District")).to_contain_text("Bassetlaw")

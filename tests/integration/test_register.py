@@ -173,7 +173,7 @@ def test_the_service_page_shows_the_service(client, login_as, market):
     login_as()
     soup = page(client.get(f"/services/{market['oak'].id}"))
     assert text(soup.h1) == "Oak Lodge"
-    details = text(soup.select_one(".govuk-summary-list"))
+    details = text(soup.select_one("[data-testid=details]"))
     for expected in ("Sherwood Care Group", "1-1000210669", "Ashfield", "Olive Officer", "NG15 7AB"):
         assert expected in details
 
