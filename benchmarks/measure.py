@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import statistics
@@ -310,3 +311,22 @@ class Report:
 
     def render(self) -> str:
         return "\n\n".join(self.blocks) + "\n"
+
+
+def page_timing_arguments(prog: str, description: str, *, repeats: int, warmups: int) -> argparse.ArgumentParser:
+    """The command-line options every page benchmark takes (--quick, --repeats, --warmups, --show-queries)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (60 → 1,500 services) for a smoke run")
+    parser.add_argument("--repeats", type=int, default=repeats, help=f"timed requests per page (default {repeats})")
+    parser.add_argument(
+        "--warmups", type=int, default=warmups, help=f"untimed requests before timing (default {warmups})"
+    )
+    parser.add_argument("--show-queries", action="store_true", help="print every statement each page sends")
+    return parser
+
+
+def parse_timing_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    options = parser.parse_args(argv)
+    if options.repeats < 1 or options.warmups < 0:
+        parser.error("--repeats must be at least 1 and --warmups at least 0")
+    return options

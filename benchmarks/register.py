@@ -37,6 +37,8 @@ from benchmarks.measure import (
     log_requests,
     machine_load,
     ms,
+    page_timing_arguments,
+    parse_timing_arguments,
     progress,
     ratio,
     short,
@@ -338,16 +340,9 @@ def _count_queries(run: Run, services: int) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.register", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (60 → 1,500 services) for a smoke run")
-    parser.add_argument("--repeats", type=int, default=30, help="timed requests per page (default 30)")
-    parser.add_argument("--warmups", type=int, default=3, help="untimed requests before timing (default 3)")
+    parser = page_timing_arguments("python -m benchmarks.register", __doc__.split("\n\n")[0], repeats=30, warmups=3)
     parser.add_argument("--explain", action="store_true", help="print the plan of each page's costliest statement")
-    parser.add_argument("--show-queries", action="store_true", help="print every statement each page sends")
-    options = parser.parse_args(argv)
-    if options.repeats < 1 or options.warmups < 0:
-        parser.error("--repeats must be at least 1 and --warmups at least 0")
-    return options
+    return parse_timing_arguments(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:

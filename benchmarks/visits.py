@@ -31,6 +31,8 @@ from benchmarks.measure import (
     log_requests,
     machine_load,
     ms,
+    page_timing_arguments,
+    parse_timing_arguments,
     progress,
     ratio,
     short,
@@ -313,15 +315,8 @@ def _rows(n: int | None) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.visits", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (60 → 1,500 services) for a smoke run")
-    parser.add_argument("--repeats", type=int, default=20, help="timed requests per page (default 20)")
-    parser.add_argument("--warmups", type=int, default=2, help="untimed requests before timing (default 2)")
-    parser.add_argument("--show-queries", action="store_true", help="print every statement each page sends")
-    options = parser.parse_args(argv)
-    if options.repeats < 1 or options.warmups < 0:
-        parser.error("--repeats must be at least 1 and --warmups at least 0")
-    return options
+    parser = page_timing_arguments("python -m benchmarks.visits", __doc__.split("\n\n")[0], repeats=20, warmups=2)
+    return parse_timing_arguments(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:
