@@ -34,10 +34,17 @@ def get_service(session: Session, viewer: User, service_id: int) -> Service:
     return service
 
 
-def staff_choices(session: Session, *roles: Role) -> list[tuple[int, str]]:
-    """Active staff with one of these roles, for link officer and contract manager lists."""
-    stmt = sa.select(User.id, User.name).where(User.role.in_(roles), User.active.is_(True)).order_by(User.name)
-    return [(user_id, name) for user_id, name in session.execute(stmt)]
+def staff_choices(session: Session, *roles: Role, with_role: bool = False) -> list[tuple[int, str]]:
+    """Active staff with one of these roles, for link officer and contract manager lists.
+
+    with_role adds the role to each name ("Lucy Nowak (QMM officer)"), for lists that mix roles.
+    """
+    stmt = (
+        sa.select(User.id, User.name, User.role)
+        .where(User.role.in_(roles), User.active.is_(True))
+        .order_by(User.name, User.id)
+    )
+    return [(user_id, f"{name} ({role.label})" if with_role else name) for user_id, name, role in session.execute(stmt)]
 
 
 def create_service(session: Session, data: dict) -> Service:

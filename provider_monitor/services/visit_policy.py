@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from provider_monitor.enums import VISITED_STATUSES, PolicyBand, VisitKind
+from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import utcnow
 from provider_monitor.models.rating import RatingSnapshot
 from provider_monitor.models.service import Service
@@ -63,6 +65,40 @@ def update_policy(
         settings.updated_at = utcnow()
     session.flush()
     return changed
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """One saved change to the policy: a band's interval, or some of the settings (old, new per field)."""
+
+    at: datetime
+    who: str
+    band: PolicyBand | None
+    changes: dict[str, tuple]
+
+
+def policy_changes(session: Session, limit: int = 50) -> list[PolicyChange]:
+    """Who changed the policy and what, newest first (two queries)."""
+    bands = dict(session.execute(sa.select(VisitPolicyBand.id, VisitPolicyBand.band)).all())
+    events = session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.entity_type.in_(("visit_policy_band", "visit_policy_settings")),
+            # Rows created from the defaults on first save are not changes to the policy.
+            AuditEvent.action == "update",
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [
+        PolicyChange(
+            at=event.at,
+            who=event.actor_label,
+            band=bands.get(event.entity_id) if event.entity_type == "visit_policy_band" else None,
+            changes={name: tuple(values) for name, values in event.changes.items()},
+        )  # fmt: skip
+        for event in events
+    ]
 
 
 def policy_version(session: Session) -> int | None:

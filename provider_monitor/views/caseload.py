@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
@@ -12,9 +11,8 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.caseload import ALL_SERVICES, CaseloadFilterForm
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.jinja import format_date, label
-from provider_monitor.models.user import User
+from provider_monitor.services import care_services, register
 from provider_monitor.services import caseload as caseload_service
-from provider_monitor.services import register
 from provider_monitor.services.exports import csv_lines
 from provider_monitor.views.helpers import page_number
 
@@ -27,13 +25,8 @@ EXPORT_HEADER = [
 
 
 def _staff_choices() -> list[tuple[str, str]]:
-    stmt = (
-        sa.select(User.id, User.name, User.role)
-        .where(User.role.in_(STAFF_ROLES), User.active.is_(True))
-        .order_by(User.name, User.id)
-    )
-    people = [(str(uid), f"{name} ({role.label})") for uid, name, role in db.session.execute(stmt)]
-    return [(ALL_SERVICES, "All services"), *people]
+    people = care_services.staff_choices(db.session, *STAFF_ROLES, with_role=True)
+    return [(ALL_SERVICES, "All services"), *((str(uid), name) for uid, name in people)]
 
 
 def _default_officer() -> str:

@@ -2,15 +2,12 @@
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from provider_monitor.access import admin_only
 from provider_monitor.enums import DueState, PolicyBand
 from provider_monitor.extensions import db
 from provider_monitor.forms.visit_policy import SETTING_LABELS, SETTINGS, VisitPolicyForm, band_field_name
-from provider_monitor.models.audit import AuditEvent
-from provider_monitor.models.visit_policy import VisitPolicyBand
 from provider_monitor.services import visit_policy
 from provider_monitor.services.caseload import due_state_counts
 from provider_monitor.services.visit_rules import Policy
@@ -51,32 +48,21 @@ def _conflict_rows(form: VisitPolicyForm, saved: Policy) -> list[tuple[str, str,
     return rows
 
 
-def _history(limit: int = 50) -> list[dict]:
-    """Who changed the policy and what, newest first (two queries)."""
-    band_names = {
-        row_id: band.label for row_id, band in db.session.execute(sa.select(VisitPolicyBand.id, VisitPolicyBand.band))
-    }
-    events = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.entity_type.in_(("visit_policy_band", "visit_policy_settings")))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    )
+def _history() -> list[dict]:
+    """The policy's changes in words: 'Good: 12 → 6 months'."""
     history = []
-    for event in events:
-        if event.action != "update":
-            continue  # rows created from the defaults on first save are not changes to the policy
-        if event.entity_type == "visit_policy_band":
-            old, new = event.changes.get("interval_months", [None, None])
-            lines = [f"{band_names.get(event.entity_id, 'A band')}: {old} → {new} months"]
+    for change in visit_policy.policy_changes(db.session):
+        if change.band is not None:
+            old, new = change.changes.get("interval_months", (None, None))
+            lines = [f"{change.band.label}: {old} → {new} months"]
         else:
             lines = [
                 f"{SETTING_LABELS[name]}: {old} → {new} {SETTINGS[name][3]}"
-                for name, (old, new) in sorted(event.changes.items())
+                for name, (old, new) in sorted(change.changes.items())
                 if name in SETTINGS
             ]
         if lines:
-            history.append({"at": event.at, "who": event.actor_label, "changes": lines})
+            history.append({"at": change.at, "who": change.who, "changes": lines})
     return history
 
 
