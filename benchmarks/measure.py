@@ -330,3 +330,26 @@ def parse_timing_arguments(parser: argparse.ArgumentParser, argv: list[str] | No
     if options.repeats < 1 or options.warmups < 0:
         parser.error("--repeats must be at least 1 and --warmups at least 0")
     return options
+
+
+def report_n_plus_one(run, what: str) -> None:
+    """Name any statement whose count grew with the data (an N+1), or say there is none.
+
+    `run` has sizes.small/large.services, pages (label, key), logs[size][key], options.show_queries and report.
+    """
+    small, large = run.sizes.small.services, run.sizes.large.services
+    problems = [
+        [page.label, a, b, f"`{short(sql, 120)}`"]
+        for page in run.pages
+        for sql, a, b in differing_shapes(run.logs[small][page.key], run.logs[large][page.key])
+    ]
+    if problems:
+        run.report.paragraph(f"**Statements whose count changed with the size of the {what} (N+1 suspects):**")
+        run.report.table(["page", f"@{small:,}", f"@{large:,}", "statement"], problems, "lrrl")
+    else:
+        run.report.paragraph(f"Every page sends the same statements at {small:,} and {large:,} services: no N+1 query.")
+    if run.options.show_queries:
+        for page in run.pages:
+            statements = run.logs[large][page.key].statements
+            run.report.paragraph(f"Statements of **{page.label}** at {large:,} services:")
+            run.report.code("\n".join(f"{i}. {short(s.sql, 400)}" for i, s in enumerate(statements, 1)), "sql")

@@ -31,7 +31,6 @@ from benchmarks.measure import (
     StatementCost,
     Stopwatch,
     Timing,
-    differing_shapes,
     explain,
     get_ok,
     log_requests,
@@ -41,6 +40,7 @@ from benchmarks.measure import (
     parse_timing_arguments,
     progress,
     ratio,
+    report_n_plus_one,
     short,
     statement_costs,
     thousands,
@@ -229,22 +229,7 @@ def report_sql(run: Run) -> None:
 
 
 def report_query_changes(run: Run) -> None:
-    """Name any statement whose count grew with the data (an N+1), or say there is none."""
-    small, large = run.sizes.small.services, run.sizes.large.services
-    problems = []
-    for page in run.pages:
-        for sql, a, b in differing_shapes(run.logs[small][page.key], run.logs[large][page.key]):
-            problems.append([page.label, a, b, f"`{short(sql, 120)}`"])
-    if problems:
-        run.report.paragraph("**Statements whose count changed with the size of the register (N+1 suspects):**")
-        run.report.table(["page", f"@{small:,}", f"@{large:,}", "statement"], problems, "lrrl")
-    else:
-        run.report.paragraph(f"Every page sends the same statements at {small:,} and {large:,} services: no N+1 query.")
-    if run.options.show_queries:
-        for page in run.pages:
-            statements = run.logs[large][page.key].statements
-            run.report.paragraph(f"Statements of **{page.label}** at {large:,} services:")
-            run.report.code("\n".join(f"{i}. {short(s.sql, 400)}" for i, s in enumerate(statements, 1)), "sql")
+    report_n_plus_one(run, "register")
 
 
 SECTIONS: tuple[Callable[[Run], None], ...] = (

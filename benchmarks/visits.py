@@ -27,7 +27,6 @@ from benchmarks.measure import (
     Report,
     Stopwatch,
     Timing,
-    differing_shapes,
     log_requests,
     machine_load,
     ms,
@@ -35,7 +34,7 @@ from benchmarks.measure import (
     parse_timing_arguments,
     progress,
     ratio,
-    short,
+    report_n_plus_one,
 )
 from benchmarks.monitoring_data import MonitoringBuilder
 from benchmarks.visit_sql import RawQuery, raw_queries
@@ -208,22 +207,7 @@ def report_pages(run: Run) -> None:
 
 
 def report_query_changes(run: Run) -> None:
-    small, large = run.sizes.small.services, run.sizes.large.services
-    problems = [
-        [page.label, a, b, f"`{short(sql, 120)}`"]
-        for page in run.pages
-        for sql, a, b in differing_shapes(run.logs[small][page.key], run.logs[large][page.key])
-    ]
-    if problems:
-        run.report.paragraph("**Statements whose count changed with the size of the data (N+1 suspects):**")
-        run.report.table(["page", f"@{small:,}", f"@{large:,}", "statement"], problems, "lrrl")
-    else:
-        run.report.paragraph(f"Every page sends the same statements at {small:,} and {large:,} services: no N+1 query.")
-    if run.options.show_queries:
-        for page in run.pages:
-            statements = run.logs[large][page.key].statements
-            run.report.paragraph(f"Statements of **{page.label}** at {large:,} services:")
-            run.report.code("\n".join(f"{i}. {short(s.sql, 400)}" for i, s in enumerate(statements, 1)), "sql")
+    report_n_plus_one(run, "data")
 
 
 SECTIONS = (
