@@ -1,11 +1,24 @@
-"""factory_boy factories for the register, users, visits and actions."""
+"""factory_boy factories for the register, users, visits, actions, concerns and escalations."""
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from provider_monitor.enums import RegistrationStatus, Role, Sector, ServiceType
 from provider_monitor.extensions import db
-from provider_monitor.models import Action, ActionEvidence, District, Provider, Service, User, Visit
+from provider_monitor.models import (
+    Action,
+    ActionEvidence,
+    Concern,
+    District,
+    Escalation,
+    EscalationDecision,
+    EscalationMeeting,
+    EscalationTimer,
+    Provider,
+    Service,
+    User,
+    Visit,
+)
 from provider_monitor.services.passwords import hash_password
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -133,3 +146,72 @@ class ActionEvidenceFactory(Base):
     size_bytes = 1024
     sha256 = "0" * 64
     uploaded_by_label = "Provider user"
+
+
+class ConcernFactory(Base):
+    """An open medium-severity staffing concern from a family member, received a week ago."""
+
+    class Meta:
+        model = Concern
+
+    service = factory.SubFactory(ServiceFactory)
+    provider_id = factory.LazyAttribute(lambda o: o.service.provider_id)
+    received_on = factory.LazyFunction(lambda: _days_ago(7))
+    source = "family"
+    category = "staffing"
+    severity = "medium"
+    description = factory.Sequence(lambda n: f"Too few staff on the night shift, report {n}")
+    status = "open"
+
+
+class EscalationFactory(Base):
+    """An open escalation of a service at level 1 (enhanced monitoring), reviewed in 28 days."""
+
+    class Meta:
+        model = Escalation
+
+    service = factory.SubFactory(ServiceFactory)
+    provider_id = factory.LazyAttribute(lambda o: o.service.provider_id)
+    level = 1
+    opened_on = factory.LazyFunction(lambda: _days_ago(14))
+    next_review_on = factory.LazyFunction(lambda: _days_ago(-28))
+
+
+class EscalationDecisionFactory(Base):
+    """The decision that took an escalation from routine monitoring to its level."""
+
+    class Meta:
+        model = EscalationDecision
+
+    escalation = factory.SubFactory(EscalationFactory)
+    kind = "escalate"
+    decided_on = factory.SelfAttribute("escalation.opened_on")
+    decided_by_label = "A Manager"
+    decided_by_role = Role.MANAGER
+    from_level = 0
+    to_level = factory.SelfAttribute("escalation.level")
+    to_suspension = factory.SelfAttribute("escalation.suspension_status")
+    reason = "Repeated staffing concerns"
+    next_review_on = factory.SelfAttribute("escalation.next_review_on")
+
+
+class EscalationMeetingFactory(Base):
+    class Meta:
+        model = EscalationMeeting
+
+    escalation = factory.SubFactory(EscalationFactory)
+    kind = "decision"
+    held_on = factory.LazyFunction(lambda: _days_ago(10))
+    attendees = "Head of service, QMM officer"
+    minutes = "Internal discussion of the concerns"
+    minutes_internal = True
+
+
+class EscalationTimerFactory(Base):
+    class Meta:
+        model = EscalationTimer
+
+    escalation = factory.SubFactory(EscalationFactory)
+    kind = "level_review"
+    started_on = factory.LazyFunction(lambda: _days_ago(14))
+    due_on = factory.LazyFunction(lambda: _days_ago(-28))

@@ -18,6 +18,11 @@ def other_provider_records(app_ctx):
     visit = factories.VisitFactory(service=service, status="shared", summary="Secret Other findings")
     action = factories.ActionFactory(service=service, visit=visit, description="Secret Other action")
     evidence = factories.ActionEvidenceFactory(action=action, filename="secret-other.pdf")
+    concern = factories.ConcernFactory(service=service, description="Secret Other concern")
+    escalation = factories.EscalationFactory(service=service, level=3, suspension_status="red")
+    decision = factories.EscalationDecisionFactory(escalation=escalation, reason="Secret Other reason")
+    meeting = factories.EscalationMeetingFactory(escalation=escalation, minutes="Secret Other minutes")
+    timer = factories.EscalationTimerFactory(escalation=escalation)
     return {
         "service_id": service.id,
         "provider_id": service.provider_id,
@@ -25,6 +30,11 @@ def other_provider_records(app_ctx):
         "visit_id": visit.id,
         "action_id": action.id,
         "evidence_id": evidence.id,
+        "concern_id": concern.id,
+        "escalation_id": escalation.id,
+        "decision_id": decision.id,
+        "meeting_id": meeting.id,
+        "timer_id": timer.id,
         "step": "details",
         "anything": "x",
     }

@@ -71,6 +71,7 @@ class EscalationDecision(Base):
     """A decision: append-only. A wrong one is superseded by a later decision that says why."""
 
     __tablename__ = "escalation_decision"
+    __audit__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     escalation_id: Mapped[int] = mapped_column(sa.ForeignKey("escalation.id", ondelete="CASCADE"), index=True)
@@ -116,6 +117,7 @@ class EscalationTimer(Base):
     """A deadline a decision started (suspension letter, appeal window, reviews), and when it was met."""
 
     __tablename__ = "escalation_timer"
+    __audit__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     escalation_id: Mapped[int] = mapped_column(sa.ForeignKey("escalation.id", ondelete="CASCADE"), index=True)
@@ -154,3 +156,10 @@ class EscalationAuthority(TimestampMixin, VersionedMixin, Base):
     role: Mapped[Role] = mapped_column(enum_column(Role))
 
     __table_args__ = (sa.CheckConstraint("level BETWEEN 0 AND 5", name="level_in_range"),)
+
+
+@sa.event.listens_for(EscalationDecision, "before_update")
+@sa.event.listens_for(EscalationDecision, "before_delete")
+def _decisions_are_never_changed(mapper, connection, target: EscalationDecision) -> None:
+    """The record of who decided what must stand: a wrong decision is superseded, never edited or removed."""
+    raise ValueError(f"Escalation decision {target.id} is append-only: record a new decision that supersedes it")

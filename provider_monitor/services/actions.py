@@ -74,14 +74,19 @@ def raise_action(
     by: User,
     visit: Visit | None = None,
     concern_id: int | None = None,
+    meeting_id: int | None = None,
 ) -> Action:
     """A new open action on the service; its first timeline event records who raised it."""
     action = Action(
-        service_id=service.id, visit_id=visit.id if visit else None, concern_id=concern_id, status=ActionStatus.OPEN,
+        service_id=service.id, visit_id=visit.id if visit else None, concern_id=concern_id, meeting_id=meeting_id,
+        status=ActionStatus.OPEN,
         created_by_id=by.id, **{name: data[name] for name in ACTION_FIELDS},
     )  # fmt: skip
     session.add(action)
-    note = "Action raised from a visit" if visit else "Action raised from a concern" if concern_id else "Action raised"
+    note = (
+        "Action raised from a visit" if visit else "Action raised from a concern" if concern_id
+        else "Action raised at an escalation meeting" if meeting_id else "Action raised"
+    )  # fmt: skip
     session.add(_event(action, by, to=ActionStatus.OPEN, note=note))
     flush_checked(session, {}, noun="action")
     return action

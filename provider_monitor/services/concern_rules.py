@@ -49,6 +49,21 @@ def redact(role: Role, values: dict) -> dict:
     return {key: (WITHHELD if key in CONFIDENTIAL_FIELDS else value) for key, value in values.items()}
 
 
+def redact_history(role: Role, events: list[dict]) -> list[dict]:
+    """Audit entries without the confidential changes for a role that may not read them.
+
+    The fields are left out, not shown as changed, and an entry that only changed them goes too.
+    """
+    if may_read_confidential(role):
+        return events
+    shown = []
+    for event in events:
+        changes = {key: value for key, value in event["changes"].items() if key not in CONFIDENTIAL_FIELDS}
+        if changes or event["action"] != "update":
+            shown.append({**event, "changes": changes})
+    return shown
+
+
 def _text(value) -> str | None:
     cleaned = "" if value is None else str(value).strip()
     return cleaned or None

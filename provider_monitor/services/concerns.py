@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from provider_monitor.enums import ConcernCategory, ConcernSeverity, ConcernSource, ConcernStatus
+from provider_monitor.enums import ConcernCategory, ConcernSeverity, ConcernSource, ConcernStatus, VisitStatus
 from provider_monitor.models.action import Action
 from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import utcnow
@@ -20,7 +20,7 @@ from provider_monitor.models.user import User
 from provider_monitor.models.visit import Visit
 from provider_monitor.services import actions, concern_rules
 from provider_monitor.services.action_rules import ACTION_RAISERS
-from provider_monitor.services.audit import current_actor
+from provider_monitor.services.audit import current_actor, history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS, CONFIDENTIAL_READERS, WITHHELD
 from provider_monitor.services.editing import apply_changes, flush_checked
 from provider_monitor.services.exceptions import DomainError, FieldError, NotFound
@@ -191,7 +191,7 @@ def get_concern(session: Session, viewer: User, concern_id: int, *, with_visits:
     """The concern with its provider and service, if the viewer may see it; otherwise NotFound."""
     options = [joinedload(Concern.provider), joinedload(Concern.service)]
     if with_visits:
-        options.append(joinedload(Concern.visits))
+        options.append(joinedload(Concern.visits).joinedload(Visit.service))
     stmt = concerns_visible_to(viewer).where(Concern.id == concern_id).options(*options)
     concern = session.scalars(stmt).unique().one_or_none()
     if concern is None:
@@ -204,6 +204,35 @@ def redacted_for(viewer: User, concern: Concern) -> dict:
     if not viewer.is_staff:
         raise NotFound("concern")
     return concern_rules.redact(viewer.role, {name: getattr(concern, name) for name in SHOWN_FIELDS})
+
+
+def history(session: Session, viewer: User, concern: Concern) -> list[dict]:
+    """The concern's audit trail, newest first, without what this viewer may not read."""
+    events = [
+        {"at": e.at, "actor_label": e.actor_label, "action": e.action, "changes": e.changes or {}}
+        for e in history_for(session, "concern", concern.id)
+    ]
+    return concern_rules.redact_history(viewer.role, events)
+
+
+def linkable_visits(session: Session, concern: Concern, limit: int = 50) -> list[Visit]:
+    """Visits not cancelled nor linked yet, to its service (or any of its provider's), newest first."""
+    linked = sa.select(concern_visit.c.visit_id).where(concern_visit.c.concern_id == concern.id)
+    stmt = (
+        sa.select(Visit).join(Visit.service).options(contains_eager(Visit.service))
+        .where(Service.provider_id == concern.provider_id, Visit.status != VisitStatus.CANCELLED,
+               Visit.id.not_in(linked))
+        .order_by(sa.func.coalesce(Visit.visited_on, Visit.planned_on).desc(), Visit.id.desc()).limit(limit)
+    )  # fmt: skip
+    if concern.service_id is not None:
+        stmt = stmt.where(Visit.service_id == concern.service_id)
+    return list(session.scalars(stmt))
+
+
+def actions_raised(session: Session, concern: Concern) -> list[Action]:
+    """The actions raised from the concern, with their services, by due date."""
+    stmt = sa.select(Action).where(Action.concern_id == concern.id).options(joinedload(Action.service))
+    return list(session.scalars(stmt.order_by(Action.due_on, Action.id)))
 
 
 @dataclass(frozen=True)
@@ -265,3 +294,13 @@ def search(session: Session, viewer: User, filters: ConcernFilters, today: date)
         .offset((page - 1) * filters.per_page)
     )
     return Page(items=list(rows), total=total, page=page, per_page=filters.per_page)
+
+
+def open_about_service(session: Session, viewer: User, service: Service, limit: int = 10) -> list[Concern]:
+    """Open concerns about this service, or about its provider as a whole, newest received first."""
+    stmt = concerns_visible_to(viewer).where(
+        Concern.status == ConcernStatus.OPEN,
+        Concern.provider_id == service.provider_id,
+        sa.or_(Concern.service_id == service.id, Concern.service_id.is_(None)),
+    )
+    return list(session.scalars(stmt.order_by(Concern.received_on.desc(), Concern.id.desc()).limit(limit)))

@@ -68,6 +68,12 @@ class Outcome:
     timers: list[PlannedTimer] = field(default_factory=list)
 
 
+def role_words(role: Role) -> str:
+    """A role's label inside a sentence: 'head of service', but 'QMM officer' keeps its capitals."""
+    label = role.label
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
+
+
 def level_label(level: int) -> str:
     return f"Level {level}: {LEVELS[level]}"
 
@@ -118,7 +124,7 @@ def check(decision: Decision, authority: dict[int, Role] | None = None, today: d
     if not may_decide(decision.role, highest, authority):
         needed = (authority or DEFAULT_AUTHORITY)[highest]
         raise FieldError(
-            "to_level", f"Only a {needed.label.lower()} or above can take a decision at {level_label(highest).lower()}"
+            "to_level", f"Only a {role_words(needed)} or above can take a decision at {level_label(highest).lower()}"
         )
     if kind in (DecisionKind.STEP_DOWN, DecisionKind.CLOSE) and not decision.reason.strip():
         noun = "closing the escalation" if kind == DecisionKind.CLOSE else "stepping down"

@@ -8,7 +8,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from provider_monitor.enums import DecisionKind, Role, SuspensionStatus
+from provider_monitor.enums import DecisionKind, Role, SuspensionStatus, TimerKind
+from provider_monitor.models.action import Action
 from provider_monitor.models.escalation import (
     Escalation,
     EscalationAuthority,
@@ -20,9 +21,10 @@ from provider_monitor.models.escalation import (
 from provider_monitor.models.service import Service
 from provider_monitor.models.user import User
 from provider_monitor.services import escalation_rules as rules
-from provider_monitor.services.actions import actor_label
+from provider_monitor.services.action_rules import ACTION_RAISERS
+from provider_monitor.services.actions import actor_label, raise_action
 from provider_monitor.services.editing import conflict_message
-from provider_monitor.services.exceptions import EditConflict, FieldError
+from provider_monitor.services.exceptions import DomainError, EditConflict, FieldError, NotFound
 
 SETTINGS_ID = 1
 TIMER_FIELDS = ("suspension_letter_working_days", "suspension_review_weeks", "appeal_working_days", "due_soon_days")
@@ -85,10 +87,12 @@ def decide(
         raise FieldError("to_level", "This is already at level 0, routine monitoring: choose a level to escalate to")
     from_level = escalation.level if escalation else 0
     from_suspension = escalation.suspension_status if escalation else None
+    # Back to routine monitoring is the end of the escalation: there is no open escalation at level 0.
+    closing = decision.closing or decision.to_level == 0
     proposed = rules.Decision(
         from_level=from_level, to_level=decision.to_level, role=by.role, reason=decision.reason or "",
         next_review_on=decision.next_review_on, decided_on=decision.decided_on, from_suspension=from_suspension,
-        to_suspension=decision.suspension_status, closing=decision.closing,
+        to_suspension=decision.suspension_status, closing=closing,
     )  # fmt: skip
     kind = rules.check(proposed, load_authority(session), today=today)
     if decision.supersedes_id is not None:
@@ -98,7 +102,7 @@ def decide(
         session.add(escalation)
     escalation.level = decision.to_level
     escalation.suspension_status = decision.suspension_status
-    escalation.next_review_on = None if decision.closing else decision.next_review_on
+    escalation.next_review_on = None if closing else decision.next_review_on
     if decision.conditions_to_step_down is not None:
         escalation.conditions_to_step_down = decision.conditions_to_step_down.strip() or None
     if decision.lead_officer_id is not None:
@@ -115,7 +119,8 @@ def decide(
     )  # fmt: skip
     session.add(recorded)
     session.flush()
-    _close_review_timers(session, escalation, decision.decided_on)
+    suspension_lifted = from_level == rules.SUSPENSION_LEVEL and decision.to_level != rules.SUSPENSION_LEVEL
+    _close_review_timers(session, escalation, decision.decided_on, suspension_lifted=suspension_lifted)
     for timer in rules.timers_for(proposed, load_timer_settings(session)):
         session.add(
             EscalationTimer(
@@ -144,19 +149,20 @@ def _check_supersedes(session: Session, escalation: Escalation | None, decision_
         raise FieldError("supersedes_id", "Only the latest decision on this escalation can be superseded")
 
 
-def _close_review_timers(session: Session, escalation: Escalation, on: date) -> None:
-    """A new decision is itself the review the previous one asked for: its review timer is met."""
-    from provider_monitor.enums import TimerKind
-
+def _close_review_timers(session: Session, escalation: Escalation, on: date, *, suspension_lifted: bool) -> None:
+    """A new decision is itself the review the previous one asked for; a lifted suspension needs no week-4 review."""
+    owed = {TimerKind.LEVEL_REVIEW: "Reviewed at the next decision"}
+    if suspension_lifted:
+        owed[TimerKind.SUSPENSION_REVIEW] = "Suspension lifted before its review"
     for timer in session.scalars(
         sa.select(EscalationTimer).where(
             EscalationTimer.escalation_id == escalation.id,
-            EscalationTimer.kind == TimerKind.LEVEL_REVIEW,
+            EscalationTimer.kind.in_(owed),
             EscalationTimer.met_on.is_(None),
         )
     ):
-        timer.met_on = on
-        timer.met_note = "Reviewed at the next decision"
+        timer.met_on = max(on, timer.started_on)
+        timer.met_note = owed[timer.kind]
 
 
 def meet_timer(session: Session, timer: EscalationTimer, *, on: date, note: str | None, by: User, today: date) -> None:
@@ -196,3 +202,55 @@ def current_levels(session: Session, service_ids: sa.Select) -> dict[int, tuple[
         if held is None or level > held[0] or (level == held[0] and status == SuspensionStatus.RED):
             levels[service_id] = (level, status)
     return levels
+
+
+def get_meeting(session: Session, escalation: Escalation, meeting_id: int) -> EscalationMeeting:
+    """One of the escalation's meetings (the escalation was loaded for the viewer)."""
+    meeting = session.scalar(
+        sa.select(EscalationMeeting).where(
+            EscalationMeeting.id == meeting_id, EscalationMeeting.escalation_id == escalation.id
+        )
+    )
+    if meeting is None:
+        raise NotFound("meeting")
+    return meeting
+
+
+def services_in_scope(session: Session, escalation: Escalation) -> list[Service]:
+    """The services an escalation covers: its own, or every service of the provider for a provider-wide one."""
+    stmt = sa.select(Service).where(Service.provider_id == escalation.provider_id).order_by(Service.name, Service.id)
+    if escalation.service_id is not None:
+        stmt = stmt.where(Service.id == escalation.service_id)
+    return list(session.scalars(stmt))
+
+
+def raise_meeting_action(
+    session: Session,
+    escalation: Escalation,
+    meeting: EscalationMeeting,
+    service_id: int | None,
+    data: dict,
+    *,
+    by: User,
+) -> Action:
+    """An action agreed at a meeting, on one of the services the escalation covers."""
+    if by.role not in ACTION_RAISERS:
+        raise DomainError("Your role cannot raise an action")
+    covered = {service.id: service for service in services_in_scope(session, escalation)}
+    if escalation.service_id is not None:
+        service_id = escalation.service_id
+    if service_id not in covered:
+        raise FieldError("service_id", "Select the service the action is for")
+    return raise_action(session, covered[service_id], data, by=by, meeting_id=meeting.id)
+
+
+def meeting_actions(session: Session, escalation: Escalation) -> list[Action]:
+    """Actions raised at this escalation's meetings, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(Action)
+            .join(EscalationMeeting, EscalationMeeting.id == Action.meeting_id)
+            .where(EscalationMeeting.escalation_id == escalation.id)
+            .order_by(Action.id)
+        )
+    )

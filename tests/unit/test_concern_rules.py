@@ -176,3 +176,16 @@ def test_a_provider_user_gets_nothing_of_a_concern():
     assert concern_rules.redact(Role.PROVIDER, {"source_identity": "x", "description": "y"}) == {
         "source_identity": WITHHELD, "description": "y",
     }  # fmt: skip
+
+
+def test_the_change_history_leaves_out_confidential_changes_for_roles_that_may_not_read_them():
+    events = [
+        {"action": "update", "changes": {"source_identity": [None, "Sam Carer"], "severity": ["low", "high"]}},
+        {"action": "update", "changes": {"safeguarding_detail": ["Old", "New"]}},
+        {"action": "create", "changes": {"source_identity": [None, "Sam Carer"]}},
+    ]
+    assert concern_rules.redact_history(Role.OFFICER, events) == events
+    assert concern_rules.redact_history(Role.CONTRACT_MANAGER, events) == [
+        {"action": "update", "changes": {"severity": ["low", "high"]}},
+        {"action": "create", "changes": {}},
+    ]
