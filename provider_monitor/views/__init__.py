@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         caseload,
         cqc_admin,
+        escalation_settings,
         health,
         home,
         providers,
@@ -22,6 +23,6 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         auth, home, health, services, providers, ratings, caseload, visits, actions, visit_policy, admin_users,
-        cqc_admin, api,
+        cqc_admin, escalation_settings, api,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
