@@ -52,6 +52,7 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
     REGISTER_PAGE_SIZE = 50
     ACTION_PLANS_PAGE_SIZE = 50
+    CONCERNS_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 200
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
     # CQC Syndication API. The key can also be set by an admin in the app; this one wins.

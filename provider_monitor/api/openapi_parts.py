@@ -82,6 +82,6 @@ def single(noun: str) -> dict:
 
 
 def get_operation(summary: str, about: str, params: list[dict], ok: dict, *errors: str) -> dict:
-    names = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound"}
+    names = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound"}
     replies = {"200": ok} | {code: ref(names[code], "responses") for code in errors}
     return {"get": {"summary": summary, "description": about, "parameters": params, "responses": replies}}

@@ -17,11 +17,18 @@ from provider_monitor.enums import (
     KeyQuestion,
     RegistrationStatus,
     ServiceType,
+    SuspensionStatus,
     VisitKind,
     VisitStatus,
 )
 from provider_monitor.services.rating_changes import ChangeFilters
-from provider_monitor.services.register import NO_RATING, RANKED, SORTABLE_COLUMNS, RegisterFilters
+from provider_monitor.services.register import (
+    ESCALATION_FILTERS,
+    NO_RATING,
+    RANKED,
+    SORTABLE_COLUMNS,
+    RegisterFilters,
+)
 
 # ASCII digits only: in Python `\d` and str.isdigit() also accept "²" or "٣", which int() or the
 # database then chokes on. The OpenAPI document (api/schema.py) publishes these same rules.
@@ -39,8 +46,8 @@ SECTOR_FILTERS = ("internal", "external")
 DIRECTIONS = ("asc", "desc")
 SERVICE_PARAMETERS = {
     "q", "service_type", "district_code", "sector", "regulated", "registration_status", "link_officer_id",
-    "contract_manager_id", "cqc_location_id", "provider_id", "rating", "rating_question", "sort", "direction",
-    "page", "per_page",
+    "contract_manager_id", "cqc_location_id", "provider_id", "rating", "rating_question", "escalation_level",
+    "suspension_status", "sort", "direction", "page", "per_page",
 }  # fmt: skip
 RATING_FILTERS = (*RANKED, NO_RATING)
 PROVIDER_PARAMETERS = {"q", "page", "per_page"}
@@ -52,7 +59,7 @@ class ApiInputError(Exception):
         self.errors = errors
 
 
-class _Reader:
+class Reader:
     """Collects every problem with the query, so one response names them all."""
 
     def __init__(self, args: MultiDict, allowed: set[str]):
@@ -116,7 +123,7 @@ class _Reader:
 
 
 def parse_service_query(args: MultiDict, *, max_per_page: int) -> RegisterFilters:
-    read = _Reader(args, SERVICE_PARAMETERS)
+    read = Reader(args, SERVICE_PARAMETERS)
     regulated = read.choice("regulated", ["true", "false"])
     filters = RegisterFilters(
         text=read.text("q"),
@@ -131,6 +138,8 @@ def parse_service_query(args: MultiDict, *, max_per_page: int) -> RegisterFilter
         provider_id=read.integer("provider_id", None, 1, MAX_ID),
         rating=read.choice("rating", RATING_FILTERS),
         rating_question=read.choice("rating_question", [q.value for q in KeyQuestion]) or KeyQuestion.OVERALL.value,
+        escalation_level=read.choice("escalation_level", ESCALATION_FILTERS),
+        suspension=read.choice("suspension_status", [s.value for s in SuspensionStatus]),
         sort=read.choice("sort", list(SORTABLE_COLUMNS)) or "name",
         direction=read.choice("direction", DIRECTIONS) or "asc",
         page=read.integer("page", 1, 1, MAX_PAGE),
@@ -141,7 +150,7 @@ def parse_service_query(args: MultiDict, *, max_per_page: int) -> RegisterFilter
 
 
 def parse_provider_query(args: MultiDict, *, max_per_page: int) -> tuple[str | None, int, int]:
-    read = _Reader(args, PROVIDER_PARAMETERS)
+    read = Reader(args, PROVIDER_PARAMETERS)
     result = (
         read.text("q"),
         read.integer("page", 1, 1, MAX_PAGE),
@@ -158,7 +167,7 @@ CHANGE_PARAMETERS = {
 
 
 def parse_change_query(args: MultiDict, *, max_per_page: int) -> ChangeFilters:
-    read = _Reader(args, CHANGE_PARAMETERS)
+    read = Reader(args, CHANGE_PARAMETERS)
     filters = ChangeFilters(
         direction=read.choice("direction", [d.value for d in ChangeDirection]),
         key_question=read.choice("key_question", [q.value for q in KeyQuestion]),
@@ -177,7 +186,7 @@ def parse_change_query(args: MultiDict, *, max_per_page: int) -> ChangeFilters:
     return filters
 
 
-def _date_range(read: _Reader, start: str, end: str) -> tuple[date | None, date | None]:
+def date_range(read: Reader, start: str, end: str) -> tuple[date | None, date | None]:
     first, last = read.day(start), read.day(end)
     if first and last and last < first:
         read.problem(end, f"'{end}' must be the same as or after '{start}'")
@@ -190,12 +199,12 @@ VISIT_PARAMETERS = {
 
 
 def parse_visit_query(args: MultiDict, *, max_per_page: int) -> VisitFilters:
-    read = _Reader(args, VISIT_PARAMETERS)
+    read = Reader(args, VISIT_PARAMETERS)
     service_id = read.integer("service_id", None, 1, MAX_ID)
     cqc_location_id = read.pattern("cqc_location_id", CQC_ID, "1-1000210669")
     status = read.choice("status", [s.value for s in VisitStatus])
     kind = read.choice("kind", [k.value for k in VisitKind])
-    visited_from, visited_to = _date_range(read, "visited_from", "visited_to")
+    visited_from, visited_to = date_range(read, "visited_from", "visited_to")
     filters = VisitFilters(
         service_id=service_id, cqc_location_id=cqc_location_id, status=status, kind=kind,
         visited_from=visited_from, visited_to=visited_to,
@@ -213,7 +222,7 @@ ACTION_PARAMETERS = {
 
 
 def parse_action_query(args: MultiDict, *, max_per_page: int) -> ActionFilters:
-    read = _Reader(args, ACTION_PARAMETERS)
+    read = Reader(args, ACTION_PARAMETERS)
     service_id = read.integer("service_id", None, 1, MAX_ID)
     cqc_location_id = read.pattern("cqc_location_id", CQC_ID, "1-1000210669")
     status = read.choice("status", [s.value for s in ActionStatus])
@@ -221,7 +230,7 @@ def parse_action_query(args: MultiDict, *, max_per_page: int) -> ActionFilters:
     priority = read.choice("priority", [p.value for p in ActionPriority])
     key_question = read.choice("key_question", [q.value for q in KeyQuestion])
     rag = read.choice("rag", [r.value for r in RAG])
-    due_from, due_to = _date_range(read, "due_from", "due_to")
+    due_from, due_to = date_range(read, "due_from", "due_to")
     is_open = read.choice("open", ["true", "false"])
     filters = ActionFilters(
         service_id=service_id, cqc_location_id=cqc_location_id, status=status, kind=kind, priority=priority,

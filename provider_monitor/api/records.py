@@ -54,7 +54,7 @@ def _visible_service_ids(viewer: User) -> sa.ScalarSelect:
     return services_visible_to(viewer).with_only_columns(Service.id).scalar_subquery()
 
 
-def _paged(session: Session, stmt: sa.Select, ordered: sa.Select, count_of, page: int, per_page: int) -> Page:
+def paged(session: Session, stmt: sa.Select, ordered: sa.Select, count_of, page: int, per_page: int) -> Page:
     """A page past the end gives the last page, as the other API lists do."""
     total = session.scalar(stmt.with_only_columns(sa.func.count(count_of)).order_by(None))
     page = min(max(1, page), max(1, math.ceil(total / per_page)))
@@ -99,7 +99,7 @@ def search_visits(session: Session, viewer: User, filters: VisitFilters) -> Page
     stmt = _visits_visible_to(viewer).where(*conditions)
     day = sa.func.coalesce(Visit.visited_on, Visit.planned_on)
     ordered = _with_visit_details(stmt.order_by(day.desc().nulls_last(), Visit.id.desc()))
-    return _paged(session, stmt, ordered, Visit.id, filters.page, filters.per_page)
+    return paged(session, stmt, ordered, Visit.id, filters.page, filters.per_page)
 
 
 def get_visit(session: Session, viewer: User, visit_id: int) -> Visit:
@@ -147,7 +147,7 @@ def search_actions(session: Session, viewer: User, filters: ActionFilters, today
         conditions.append(pending if filters.open else sa.not_(pending))
     stmt = _actions_visible_to(viewer).where(*conditions)
     ordered = _with_action_details(stmt.order_by(Action.due_on, Action.id))
-    return _paged(session, stmt, ordered, Action.id, filters.page, filters.per_page)
+    return paged(session, stmt, ordered, Action.id, filters.page, filters.per_page)
 
 
 def get_action(session: Session, viewer: User, action_id: int) -> Action:

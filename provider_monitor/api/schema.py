@@ -24,15 +24,25 @@ from provider_monitor.api.openapi_parts import ref as _ref
 from provider_monitor.api.openapi_parts import single as _single
 from provider_monitor.api.openapi_parts import typed as _type
 from provider_monitor.api.openapi_parts import whole as _whole
+from provider_monitor.api.schema_casework import casework_paths, casework_schemas, service_escalation_schema
 from provider_monitor.api.schema_monitoring import monitoring_paths, monitoring_schemas
-from provider_monitor.enums import ChangeDirection, KeyQuestion, RegistrationStatus, Sector, ServiceStatus, ServiceType
-from provider_monitor.services.register import SORTABLE_COLUMNS
+from provider_monitor.enums import (
+    ChangeDirection,
+    KeyQuestion,
+    RegistrationStatus,
+    Sector,
+    ServiceStatus,
+    ServiceType,
+    SuspensionStatus,
+)
+from provider_monitor.services.register import ESCALATION_FILTERS, SORTABLE_COLUMNS
 
 PAGE_LINKS_OPTIONAL = frozenset({"next", "prev"})
 DEFAULT_MAX_PER_PAGE = 200  # config.Config.API_MAX_PAGE_SIZE, for use outside an app
 SCOPING = (
     "Staff see every record. A provider user only ever sees their own provider's records: anything "
-    "else is answered exactly as if it did not exist (an empty list, or 404, never 403)."
+    "else is answered exactly as if it did not exist (an empty list, or 404, never 403). Concerns are the "
+    "one exception: they are for council staff only, and a provider user is refused them (403)."
 )
 
 
@@ -68,6 +78,17 @@ def _service_params(max_per_page: int) -> list[dict]:
         ),
         _choice(
             "rating_question", "Which rating `rating` applies to (default `overall`)", [q.value for q in KeyQuestion]
+        ),
+        _choice(
+            "escalation_level",
+            "Only services whose escalation level in force (their own or their provider's, whichever is higher) "
+            "is this; `0`: routine monitoring, no open escalation; `above`: any level from 1",
+            ESCALATION_FILTERS,
+        ),
+        _choice(
+            "suspension_status",
+            "Only services at level 3 with placements suspended red (none) or amber (with caution)",
+            SuspensionStatus,
         ),
         _choice("sort", "Sort key (default `name`); ties are broken by id", SORTABLE_COLUMNS),
         _choice("direction", "Sort direction (default `asc`); empty values sort last", query.DIRECTIONS),
@@ -122,6 +143,7 @@ def _schemas() -> dict:
         "contract_manager_id": _nullable(_type("integer", "The contract manager's user id")),
         "contract_end": _nullable(date),
         "current_ratings": _ref("CurrentRatings"),
+        "escalation": service_escalation_schema(),
         "updated_at": stamp,
     }
     rating_values = (
@@ -172,6 +194,7 @@ def _schemas() -> dict:
         "Page": _type("object", required=["meta", "links"], properties={"meta": meta, "links": links}),
         "Errors": _object({"errors": errors}, "Every problem found with the request"),
         **monitoring_schemas(),
+        **casework_schemas(),
     }
 
 
@@ -211,6 +234,7 @@ def _paths(max_per_page: int) -> dict:
             *("400", "401"),
         ),
         **monitoring_paths(max_per_page, SCOPING),
+        **casework_paths(max_per_page, SCOPING),
         "/api/v1/openapi.json": _get("This document", "Public: no sign-in", [], _json("OpenAPI 3.1", {})),
     }
     paths["/api/v1/openapi.json"]["get"]["security"] = []
@@ -241,6 +265,7 @@ def openapi_document(max_per_page: int | None = None) -> dict:
     responses = {
         "BadRequest": _json("A query parameter is unknown or invalid; each is named", _ref("Errors")),
         "Unauthorized": _json("No valid session or API token", _ref("Errors")),
+        "Forbidden": _json("Signed in, but this user's role may not use this endpoint", _ref("Errors")),
         "NotFound": _json("No such record, or not one this user may see", _ref("Errors")),
     }
     description = (

@@ -11,9 +11,11 @@ from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
 from provider_monitor.models.visit import Visit
 from provider_monitor.services.action_rules import rag
+from provider_monitor.services.escalation_rules import level_label
+from provider_monitor.services.register import EscalationInForce
 
 
-def _iso(value):
+def iso(value):
     return value.isoformat() if value is not None else None
 
 
@@ -22,14 +24,29 @@ def current_ratings_json(snapshot: RatingSnapshot | None) -> dict:
     return {
         q.value: {
             "rating": getattr(snapshot, q.value) if snapshot else None,
-            "report_date": _iso(getattr(snapshot, f"{q.value}_date")) if snapshot else None,
+            "report_date": iso(getattr(snapshot, f"{q.value}_date")) if snapshot else None,
         }
         for q in KeyQuestion
     }
 
 
-def service_json(service: Service, current: RatingSnapshot | None = None) -> dict:
-    """A service with its provider and district (both must be loaded with it) and current CQC ratings."""
+def service_escalation_json(escalation: EscalationInForce | None) -> dict | None:
+    """The escalation in force (the service's own or its provider's, whichever is higher); null if routine."""
+    if escalation is None:
+        return None
+    return {
+        "level": escalation.level,
+        "level_label": level_label(escalation.level),
+        "suspension_status": value_of(escalation.suspension_status),
+        "next_review_on": iso(escalation.next_review_on),
+        "escalation_id": escalation.escalation_id,
+    }
+
+
+def service_json(
+    service: Service, current: RatingSnapshot | None = None, escalation: EscalationInForce | None = None
+) -> dict:
+    """A service with its provider and district (both loaded with it), current CQC ratings and escalation."""
     return {
         "id": service.id,
         "name": service.name,
@@ -40,7 +57,7 @@ def service_json(service: Service, current: RatingSnapshot | None = None) -> dic
         "sector": service.provider.sector.value,
         "regulated": service.regulated,
         "registration_status": service.registration_status.value,
-        "registration_date": _iso(service.registration_date),
+        "registration_date": iso(service.registration_date),
         "status": service.status.value,
         "address_line_1": service.address_line_1,
         "address_line_2": service.address_line_2,
@@ -54,9 +71,10 @@ def service_json(service: Service, current: RatingSnapshot | None = None) -> dic
         "capacity": service.capacity,
         "link_officer_id": service.link_officer_id,
         "contract_manager_id": service.contract_manager_id,
-        "contract_end": _iso(service.contract_end),
+        "contract_end": iso(service.contract_end),
         "current_ratings": current_ratings_json(current),
-        "updated_at": _iso(service.updated_at),
+        "escalation": service_escalation_json(escalation),
+        "updated_at": iso(service.updated_at),
     }
 
 
@@ -71,7 +89,7 @@ def provider_json(provider: Provider, service_count: int) -> dict:
         "town": provider.town,
         "postcode": provider.postcode,
         "service_count": service_count,
-        "updated_at": _iso(provider.updated_at),
+        "updated_at": iso(provider.updated_at),
     }
 
 
@@ -86,17 +104,17 @@ def rating_change_json(change: RatingChange) -> dict:
         "key_question": change.key_question.value,
         "from": change.from_rating,
         "to": change.to_rating,
-        "date": _iso(change.changed_on),
+        "date": iso(change.changed_on),
         "direction": change.direction.value,
         "high_severity": change.high_severity,
     }
 
 
-def _value(member):
+def value_of(member):
     return member.value if member is not None else None
 
 
-def _service_ref(service: Service) -> dict:
+def service_ref(service: Service) -> dict:
     return {"id": service.id, "name": service.name, "cqc_location_id": service.cqc_location_id}
 
 
@@ -104,23 +122,25 @@ def visit_json(visit: Visit) -> dict:
     """A visit with its service, officers, findings and compliance checklist (all loaded with it)."""
     return {
         "id": visit.id,
-        "service": _service_ref(visit.service),
+        "service": service_ref(visit.service),
         "kind": visit.kind.value,
         "purpose": visit.purpose.value,
         "status": visit.status.value,
-        "planned_on": _iso(visit.planned_on),
-        "visited_on": _iso(visit.visited_on),
+        "planned_on": iso(visit.planned_on),
+        "visited_on": iso(visit.visited_on),
         "full_quality_visit": visit.full_quality_visit,
-        "local_rating": _value(visit.local_rating),
+        "local_rating": value_of(visit.local_rating),
         "officers": [officer.name for officer in visit.officers],
         "findings": [
-            {"key_question": f.key_question.value, "judgement": _value(f.judgement), "evidence": f.evidence}
+            {"key_question": f.key_question.value, "judgement": value_of(f.judgement), "evidence": f.evidence}
             for f in visit.findings
         ],
-        "compliance": [{"area": c.area.value, "result": _value(c.result), "notes": c.notes} for c in visit.compliance],
-        "shared_at": _iso(visit.shared_at),
-        "comments_due_on": _iso(visit.comments_due_on),
-        "finalised_at": _iso(visit.finalised_at),
+        "compliance": [
+            {"area": c.area.value, "result": value_of(c.result), "notes": c.notes} for c in visit.compliance
+        ],
+        "shared_at": iso(visit.shared_at),
+        "comments_due_on": iso(visit.comments_due_on),
+        "finalised_at": iso(visit.finalised_at),
     }
 
 
@@ -128,23 +148,23 @@ def action_json(action: Action, today: date) -> dict:
     """An action with its service and timeline (both loaded with it); RAG as of `today`."""
     return {
         "id": action.id,
-        "service": _service_ref(action.service),
+        "service": service_ref(action.service),
         "visit_id": action.visit_id,
         "description": action.description,
-        "key_question": _value(action.key_question),
+        "key_question": value_of(action.key_question),
         "kind": action.kind.value,
         "priority": action.priority.value,
-        "due_on": _iso(action.due_on),
+        "due_on": iso(action.due_on),
         "owner": action.owner,
         "status": action.status.value,
         "rag": rag(action.status, action.due_on, today).value,
-        "verified_at": _iso(action.verified_at),
+        "verified_at": iso(action.verified_at),
         "events": [
             {
-                "at": _iso(e.at),
+                "at": iso(e.at),
                 "actor": e.actor_label,
-                "from_status": _value(e.from_status),
-                "to_status": _value(e.to_status),
+                "from_status": value_of(e.from_status),
+                "to_status": value_of(e.to_status),
                 "note": e.note,
             }
             for e in action.events

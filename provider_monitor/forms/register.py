@@ -7,7 +7,18 @@ from wtforms.validators import Length
 
 from provider_monitor.enums import KeyQuestion, RegistrationStatus, ServiceType
 from provider_monitor.forms.fields import ChoiceField, TextField
-from provider_monitor.services.register import NO_RATING, RANKED, SORTABLE_COLUMNS, RegisterFilters
+from provider_monitor.services.escalation_rules import LEVELS, level_label
+from provider_monitor.services.register import ABOVE_ROUTINE, NO_RATING, RANKED, SORTABLE_COLUMNS, RegisterFilters
+
+ESCALATION_CHOICES = [
+    ("0", "Routine monitoring (no open escalation)"),
+    *((str(level), level_label(level)) for level in LEVELS if level > 0),
+    (ABOVE_ROUTINE, "Any level above routine"),
+]
+SUSPENSION_CHOICES = [
+    ("red", "Suspended – red (no new placements)"),
+    ("amber", "Suspended – amber (place with caution)"),
+]
 
 
 class RegisterFilterForm(FlaskForm):
@@ -33,6 +44,9 @@ class RegisterFilterForm(FlaskForm):
         # 'No rating': nothing held, or a non-rating such as 'Inspected but not rated'.
         choices=[(r, r) for r in RANKED] + [(NO_RATING, "No rating")],
     )
+    # Shown together as the "Escalation" fieldset.
+    escalation_level = ChoiceField("Escalation level", blank="Any level", choices=ESCALATION_CHOICES)
+    suspension = ChoiceField("Suspension", blank="Suspended or not", choices=SUSPENSION_CHOICES)
     sector = ChoiceField(
         "Internal or external",
         blank="All services",
@@ -61,6 +75,8 @@ class RegisterFilterForm(FlaskForm):
             contract_manager_id=self.contract_manager.data,
             rating_question=self.rating_question.data or KeyQuestion.OVERALL.value,
             rating=self.rating.data,
+            escalation_level=self.escalation_level.data,
+            suspension=self.suspension.data,
             sort=self.sort.data or "name",
             direction=self.direction.data or "asc",
             page=page,

@@ -10,8 +10,10 @@ def register_blueprints(app: Flask) -> None:
         api,
         auth,
         caseload,
+        concerns,
         cqc_admin,
         escalation_settings,
+        escalations,
         health,
         home,
         providers,
@@ -22,7 +24,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (
-        auth, home, health, services, providers, ratings, caseload, visits, actions, visit_policy, admin_users,
-        cqc_admin, escalation_settings, api,
+        auth, home, health, services, providers, ratings, caseload, visits, actions, concerns, escalations,
+        visit_policy, admin_users, cqc_admin, escalation_settings, api,
     ):  # fmt: skip
         app.register_blueprint(module.bp)

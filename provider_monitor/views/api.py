@@ -5,8 +5,8 @@ from datetime import date
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
-from provider_monitor.access import public, signed_in
-from provider_monitor.api import records
+from provider_monitor.access import public, signed_in, staff_only
+from provider_monitor.api import records, records_casework
 from provider_monitor.api.query import (
     ApiInputError,
     parse_action_query,
@@ -15,10 +15,22 @@ from provider_monitor.api.query import (
     parse_service_query,
     parse_visit_query,
 )
+from provider_monitor.api.query_casework import parse_concern_query, parse_escalation_query
 from provider_monitor.api.schema import openapi_document
 from provider_monitor.api.serialise import action_json, provider_json, rating_change_json, service_json, visit_json
+from provider_monitor.api.serialise_casework import concern_json, escalation_json
 from provider_monitor.extensions import csrf, db
-from provider_monitor.services import care_services, providers, rating_changes, ratings, register
+from provider_monitor.services import (
+    care_services,
+    concerns,
+    escalation_records,
+    escalations,
+    providers,
+    rating_changes,
+    ratings,
+    register,
+)
+from provider_monitor.services.exceptions import FieldError
 from provider_monitor.views.helpers import or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,8 +61,11 @@ def _paged(items, page, endpoint: str):
 def list_services():
     filters = parse_service_query(request.args, max_per_page=_max_per_page())
     page = register.search(db.session, current_user, filters)
-    current = ratings.current_snapshots(db.session, [s.id for s in page.items])
-    return _paged([service_json(s, current.get(s.id)) for s in page.items], page, "api.list_services")
+    ids = [s.id for s in page.items]
+    current = ratings.current_snapshots(db.session, ids)
+    levels = register.escalations_in_force(db.session, ids)
+    items = [service_json(s, current.get(s.id), levels.get(s.id)) for s in page.items]
+    return _paged(items, page, "api.list_services")
 
 
 @bp.get("/services/<int:service_id>")
@@ -58,7 +73,8 @@ def list_services():
 def get_service(service_id: int):
     service = or_404(care_services.get_service, db.session, current_user, service_id)
     current = ratings.current_snapshots(db.session, [service.id]).get(service.id)
-    return jsonify(data=service_json(service, current))
+    escalation = register.escalations_in_force(db.session, [service.id]).get(service.id)
+    return jsonify(data=service_json(service, current, escalation))
 
 
 @bp.get("/rating-changes")
@@ -114,6 +130,48 @@ def list_actions():
 def get_action(action_id: int):
     action = or_404(records.get_action, db.session, current_user, action_id)
     return jsonify(data=action_json(action, date.today()))
+
+
+@bp.get("/escalations")
+@signed_in
+def list_escalations():
+    filters = parse_escalation_query(request.args, max_per_page=_max_per_page())
+    page = records_casework.search_escalations(db.session, current_user, filters)
+    settings, today = escalations.load_timer_settings(db.session), date.today()
+    items = [
+        escalation_json(escalation_records.record_for(current_user, e, today, settings), e.service) for e in page.items
+    ]
+    return _paged(items, page, "api.list_escalations")
+
+
+@bp.get("/escalations/<int:escalation_id>")
+@signed_in
+def get_escalation(escalation_id: int):
+    escalation = or_404(escalation_records.get_escalation, db.session, current_user, escalation_id)
+    settings = escalations.load_timer_settings(db.session)
+    record = escalation_records.record_for(current_user, escalation, date.today(), settings)
+    return jsonify(data=escalation_json(record, escalation.service))
+
+
+@bp.get("/concerns")
+@staff_only
+def list_concerns():
+    filters = parse_concern_query(request.args, max_per_page=_max_per_page())
+    try:
+        page = concerns.search(db.session, current_user, filters, date.today())
+    except FieldError as error:
+        raise ApiInputError([{"parameter": error.field, "message": str(error)}]) from None
+    visits = records_casework.linked_visit_ids(db.session, [c.id for c in page.items])
+    items = [concern_json(concerns.redacted_for(current_user, c), c, visits[c.id]) for c in page.items]
+    return _paged(items, page, "api.list_concerns")
+
+
+@bp.get("/concerns/<int:concern_id>")
+@staff_only
+def get_concern(concern_id: int):
+    concern = or_404(concerns.get_concern, db.session, current_user, concern_id)
+    visits = records_casework.linked_visit_ids(db.session, [concern.id])
+    return jsonify(data=concern_json(concerns.redacted_for(current_user, concern), concern, visits[concern.id]))
 
 
 @bp.get("/openapi.json")

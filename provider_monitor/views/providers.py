@@ -1,5 +1,7 @@
 """Provider organisations: list, page, add and edit."""
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -7,8 +9,9 @@ from provider_monitor.access import roles, signed_in, staff_only
 from provider_monitor.enums import REGISTER_EDITORS
 from provider_monitor.extensions import db
 from provider_monitor.forms.providers import ProviderForm
-from provider_monitor.services import providers
+from provider_monitor.services import concerns, escalation_records, escalation_rules, escalations, providers
 from provider_monitor.services.audit import history_for
+from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
 
 bp = Blueprint("providers", __name__)
@@ -28,7 +31,18 @@ def view(provider_id: int):
     provider = or_404(providers.get_provider, db.session, current_user, provider_id)
     services = providers.services_of(db.session, current_user, provider)
     history = history_for(db.session, "provider", provider.id) if current_user.is_staff else []
-    return render_template("providers/view.html", provider=provider, services=services, history=history)
+    # Concerns are internal: staff only, never for the provider's own users.
+    open_concerns = None
+    if current_user.is_staff:
+        filters = concerns.ConcernFilters(status="open", provider_id=provider.id, per_page=10)
+        open_concerns = concerns.search(db.session, current_user, filters, date.today())
+    settings = escalations.load_timer_settings(db.session)
+    context = {"provider": provider, "services": services, "history": history, "open_concerns": open_concerns,
+               "can_log_concern": current_user.role in CONCERN_LOGGERS,
+               "escalations": escalation_records.open_escalations_of_provider(
+                   db.session, current_user, provider.id, date.today(), settings),
+               "can_decide": current_user.role in escalation_rules.SENIORITY}  # fmt: skip
+    return render_template("providers/view.html", **context)
 
 
 @bp.route("/providers/new", methods=["GET", "POST"])

@@ -23,9 +23,21 @@ from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.register import RegisterFilterForm
 from provider_monitor.forms.services import ServiceForm
 from provider_monitor.jinja import label
-from provider_monitor.services import care_services, caseload, rating_changes, ratings, register, timeline
+from provider_monitor.services import (
+    care_services,
+    caseload,
+    concerns,
+    escalation_records,
+    escalation_rules,
+    escalations,
+    rating_changes,
+    ratings,
+    register,
+    timeline,
+)
 from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
+from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.services.exports import csv_lines
 from provider_monitor.services.providers import all_provider_choices
 from provider_monitor.services.visit_rules import VISIT_LOGGERS
@@ -37,7 +49,7 @@ bp = Blueprint("services", __name__)
 EXPORT_HEADER = [
     "Service name", "CQC location ID", "Provider", "CQC provider ID", "Service type", "Sector", "Regulated",
     "Registration status", "Town", "Postcode", "District", "Link officer", "Contract manager",
-    *(f"CQC {q.label}" for q in KeyQuestion),
+    *(f"CQC {q.label}" for q in KeyQuestion), "Escalation level", "Suspension",
 ]  # fmt: skip
 
 
@@ -56,7 +68,8 @@ def register_page():
     if not form.validate():
         return render_template("services/register.html", form=form, page=None, summary=error_summary(form)), 400
     results = register.search(db.session, current_user, form.filters(page_number()))
-    return render_template("services/register.html", form=form, page=results, summary=None)
+    escalations = register.escalations_in_force(db.session, [s.id for s in results.items])
+    return render_template("services/register.html", form=form, page=results, escalations=escalations, summary=None)
 
 
 @bp.get("/services.csv")
@@ -68,7 +81,7 @@ def export_csv():
     filters = form.filters(page=1)
 
     def rows():
-        for s in register.export_rows(db.session, current_user, filters):
+        for s, level, suspension in register.export_rows(db.session, current_user, filters):
             yield [
                 s.name,
                 s.cqc_location_id,
@@ -84,6 +97,8 @@ def export_csv():
                 s.link_officer.name if s.link_officer else "",
                 s.contract_manager.name if s.contract_manager else "",
                 *(getattr(s.current_rating, q.value) if s.current_rating else "" for q in KeyQuestion),
+                level,
+                suspension.value.capitalize() if suspension else "",
             ]
 
     response = Response(stream_with_context(csv_lines(EXPORT_HEADER, rows())), mimetype="text/csv")
@@ -115,7 +130,19 @@ def view(service_id: int):
         can_plan_visit="visits.plan" in endpoints and current_user.role in VISIT_LOGGERS,
         can_log_visit="visits.log" in endpoints and current_user.role in VISIT_LOGGERS,
         can_raise_action="actions.new" in endpoints and current_user.role in ACTION_RAISERS,
+        escalations=_escalations(service),
+        can_decide=current_user.role in escalation_rules.SENIORITY,
+        # Concerns are internal: staff only, whoever they are about.
+        open_concerns=concerns.open_about_service(db.session, current_user, service) if current_user.is_staff else [],
+        can_log_concern=current_user.role in CONCERN_LOGGERS,
     )
+
+
+def _escalations(service) -> list:
+    """The service's open escalation and its provider's provider-wide one, as this viewer may read them."""
+    today, settings = date.today(), escalations.load_timer_settings(db.session)
+    found = escalation_records.open_escalations_of_service(db.session, current_user, service)
+    return [escalation_records.record_for(current_user, escalation, today, settings) for escalation in found]
 
 
 def _service_form(obj=None) -> ServiceForm:

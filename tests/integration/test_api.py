@@ -541,7 +541,10 @@ def all_refs(node):
             yield from all_refs(value)
 
 
-JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "null": type(None)}
+JSON_TYPES = {
+    "string": str, "integer": int, "number": (int, float), "boolean": bool, "null": type(None), "object": dict,
+    "array": list,
+}  # fmt: skip
 
 
 def conforms(value, schema: dict, document: dict | None = None) -> bool:

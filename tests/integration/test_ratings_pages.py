@@ -619,11 +619,12 @@ def test_the_register_csv_appends_the_current_ratings(client, login_as, rated_re
     login_as()
     rows = list(csv.reader(io.StringIO(client.get("/services.csv?sort=rating_overall").get_data(as_text=True))))
     assert rows[0][:3] == ["Service name", "CQC location ID", "Provider"]
-    assert rows[0][-6:] == ["CQC Overall", "CQC Safe", "CQC Effective", "CQC Caring", "CQC Responsive",
-                            "CQC Well-led"]  # fmt: skip
+    # The six ratings come before the two escalation columns.
+    assert rows[0][-8:-2] == ["CQC Overall", "CQC Safe", "CQC Effective", "CQC Caring", "CQC Responsive",
+                              "CQC Well-led"]  # fmt: skip
     assert [r[0] for r in rows[1:]] == ["Willow House", "Ash Court", "Birch Lodge", "Elm Rise"]
-    assert rows[1][-6:] == ["Inadequate", "Inadequate", "Requires improvement", "Good", "Inspected but not rated", ""]
-    assert rows[4][-6:] == [""] * 6
+    assert rows[1][-8:-2] == ["Inadequate", "Inadequate", "Requires improvement", "Good", "Inspected but not rated", ""]
+    assert rows[4][-8:-2] == [""] * 6
 
 
 def test_the_register_costs_the_same_queries_with_rating_filters(client, login_as, rated_register):

@@ -145,7 +145,14 @@ def test_csv_export_matches_the_filtered_list(client, login_as, market):
     assert [row[0] for row in rows[1:]] == shown
     oak = next(row for row in rows if row[0] == "Oak Lodge")
     assert oak[10:13] == ["Ashfield", "Olive Officer", "Connie Contracts"]
-    assert rows[0][13:] == ["CQC Overall", "CQC Safe", "CQC Effective", "CQC Caring", "CQC Responsive", "CQC Well-led"]
+    assert rows[0][13:19] == [
+        "CQC Overall",
+        "CQC Safe",
+        "CQC Effective",
+        "CQC Caring",
+        "CQC Responsive",
+        "CQC Well-led",
+    ]
 
 
 def test_csv_export_neutralises_formulas(client, login_as, app_ctx):
