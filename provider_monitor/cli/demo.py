@@ -32,6 +32,7 @@ def _summary_lines(summary: Summary) -> list[str]:
         f"By type: {by_type}.",
         summary.ratings,
         summary.visits,
+        summary.escalations,
     ]
 
 

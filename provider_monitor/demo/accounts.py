@@ -20,7 +20,11 @@ STAFF_DOMAIN = "nottscc.example.gov.uk"
 # The provider user's address is at its provider's demo domain, which always ends like this.
 PROVIDER_DOMAIN_SUFFIX = ".example.co.uk"
 STAFF_PLAN = ((Role.ADMIN, 1), (Role.MANAGER, 2), (Role.OFFICER, 8), (Role.CONTRACT_MANAGER, 4))
-ROLE_ORDER = (Role.ADMIN, Role.MANAGER, Role.OFFICER, Role.CONTRACT_MANAGER, Role.PROVIDER)
+# Who takes escalation decisions above level 1 (added last, so the rest of the market stays as it was).
+SENIOR_PLAN = ((Role.HEAD_OF_SERVICE, 1), (Role.DIRECTOR, 1))
+ROLE_ORDER = (
+    Role.ADMIN, Role.DIRECTOR, Role.HEAD_OF_SERVICE, Role.MANAGER, Role.OFFICER, Role.CONTRACT_MANAGER, Role.PROVIDER,
+)  # fmt: skip
 # Care homes are split between two contract managers by the north and south of the county.
 NORTH = frozenset({"E07000170", "E07000171", "E07000174", "E07000175"})
 CONTRACTED_WITH_MANAGER = 0.95
@@ -81,6 +85,18 @@ def create_accounts(session: Session, rng: random.Random, provider: Provider) ->
             staff.accounts.append(DemoAccount(role, name, user.email, password))
     staff.accounts = _sorted(staff.accounts)
     return staff
+
+
+def add_senior_staff(session: Session, rng: random.Random, staff: Staff) -> None:
+    """A head of service and a director, who take the escalation decisions at levels 2 to 5."""
+    taken = {value for account in staff.accounts for value in (account.name, account.email)}
+    for role, count in SENIOR_PLAN:
+        for _ in range(count):
+            name, email = _unique_person(rng, taken, STAFF_DOMAIN)
+            user, password = users.create_user(session, email=email, name=name, role=role, provider_id=None)
+            staff.by_role.setdefault(role, []).append(user)
+            staff.accounts.append(DemoAccount(role, name, user.email, password))
+    staff.accounts = _sorted(staff.accounts)
 
 
 def _contract_manager(service: Service, managers: list[User]) -> User:

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from provider_monitor.demo import accounts, providers
 from provider_monitor.demo.contracts import ContractBook
 from provider_monitor.demo.council import council_services
+from provider_monitor.demo.escalations import add_escalations
+from provider_monitor.demo.escalations import summary_line as escalations_summary_line
 from provider_monitor.demo.locations import LocationMaker
 from provider_monitor.demo.market import Market
 from provider_monitor.demo.places import DISTRICTS
@@ -39,6 +41,7 @@ class Summary:
     by_type: dict[ServiceType, int]
     ratings: str
     visits: str
+    escalations: str
 
     @property
     def external(self) -> int:
@@ -96,6 +99,7 @@ def summarise(session: Session, today: date | None = None) -> Summary:
         by_type={t: by_type[t] for t in ServiceType if by_type[t]},
         ratings=summary_line(session, today or date.today()),
         visits=visits_summary_line(session, today or date.today()),
+        escalations=escalations_summary_line(session, today or date.today()),
     )  # fmt: skip
 
 
@@ -128,6 +132,10 @@ def build(session: Session, rng: random.Random, today: date) -> list[accounts.De
     # A generator of its own, so adding ratings leaves the rest of the market as it was for a seed.
     rate_services(session, random.Random(rng.random()), [service for _, service in everything], today)
     add_visits(session, random.Random(rng.random()), everything, staff, today)
+    # Senior staff, concerns and escalations last, from a generator of their own: the rest stays as it was.
+    escalation_rng = random.Random(rng.random())
+    accounts.add_senior_staff(session, escalation_rng, staff)
+    add_escalations(session, escalation_rng, everything, staff, today)
     return staff.accounts
 
 

@@ -217,7 +217,8 @@ def test_printed_accounts_cover_every_role_and_sign_in(app, app_ctx):
 
     rows = printed_accounts(result.output)
     assert Counter(label for label, _, _ in rows) == {
-        "Admin": 1, "Manager": 2, "QMM officer": 8, "Contract manager": 4, "Provider user": 1
+        "Admin": 1, "Manager": 2, "QMM officer": 8, "Contract manager": 4, "Head of service": 1, "Director": 1,
+        "Provider user": 1
     }  # fmt: skip
     for _, email, password in rows:
         user = auth.authenticate(db.session, email=email, password=password, max_failures=10)
