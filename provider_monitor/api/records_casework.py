@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from provider_monitor.api.records import paged
 from provider_monitor.enums import SuspensionStatus
 from provider_monitor.models.concern import concern_visit
 from provider_monitor.models.escalation import Escalation
 from provider_monitor.models.user import User
+from provider_monitor.services import escalation_records
 from provider_monitor.services.escalation_records import escalations_visible_to
 from provider_monitor.services.register import Page
 
@@ -27,18 +28,6 @@ class EscalationFilters:
     per_page: int = 50
 
 
-def _with_history(stmt: sa.Select) -> sa.Select:
-    """Provider, service and lead officer joined; decisions, meetings and timers one query each per page."""
-    return stmt.options(
-        joinedload(Escalation.provider),
-        joinedload(Escalation.service),
-        joinedload(Escalation.lead_officer),
-        selectinload(Escalation.decisions),
-        selectinload(Escalation.meetings),
-        selectinload(Escalation.timers),
-    )
-
-
 def search_escalations(session: Session, viewer: User, filters: EscalationFilters) -> Page:
     """Highest level first, red before amber, then the newest: five queries per page, whatever the size."""
     exact = {
@@ -51,7 +40,7 @@ def search_escalations(session: Session, viewer: User, filters: EscalationFilter
     if filters.open is not None:
         conditions.append(Escalation.closed_on.is_(None) if filters.open else Escalation.closed_on.is_not(None))
     stmt = escalations_visible_to(viewer).where(*conditions)
-    ordered = _with_history(
+    ordered = escalation_records.with_history(
         stmt.order_by(
             Escalation.level.desc(),
             (Escalation.suspension_status == SuspensionStatus.RED).desc(),

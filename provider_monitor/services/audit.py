@@ -132,3 +132,38 @@ def history_for(session: Session, entity_type: str, entity_id: int, limit: int =
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """One saved change to a settings table: one keyed row of it (`part`: a band, a level), or its settings row."""
+
+    at: datetime
+    who: str
+    part: object | None
+    changes: dict[str, tuple]
+
+
+def settings_changes(session: Session, part_key, settings_type: str, limit: int) -> list[SettingsChange]:
+    """Who changed a settings table and what, newest first (two queries).
+
+    part_key is the keyed rows' key column (VisitPolicyBand.band); settings_type the one settings row's table.
+    """
+    part_type = part_key.class_.__tablename__
+    parts = dict(session.execute(sa.select(part_key.class_.id, part_key)).all())
+    events = session.scalars(
+        sa.select(AuditEvent)
+        # Rows created from the defaults are not changes to the settings.
+        .where(AuditEvent.entity_type.in_((part_type, settings_type)), AuditEvent.action == "update")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [
+        SettingsChange(
+            at=event.at,
+            who=event.actor_label,
+            part=parts.get(event.entity_id) if event.entity_type == part_type else None,
+            changes={name: tuple(values) for name, values in event.changes.items()},
+        )  # fmt: skip
+        for event in events
+    ]

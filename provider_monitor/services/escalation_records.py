@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -26,7 +26,8 @@ def escalations_visible_to(viewer: User) -> sa.Select:
     return stmt
 
 
-def _with_history(stmt: sa.Select) -> sa.Select:
+def with_history(stmt: sa.Select) -> sa.Select:
+    """Provider, service and lead officer joined; decisions, meetings and timers one query each."""
     return stmt.options(
         joinedload(Escalation.provider),
         joinedload(Escalation.service),
@@ -39,7 +40,7 @@ def _with_history(stmt: sa.Select) -> sa.Select:
 
 def get_escalation(session: Session, viewer: User, escalation_id: int) -> Escalation:
     """The escalation with its provider, service, lead officer, decisions, meetings and timers; else NotFound."""
-    stmt = _with_history(escalations_visible_to(viewer).where(Escalation.id == escalation_id))
+    stmt = with_history(escalations_visible_to(viewer).where(Escalation.id == escalation_id))
     escalation = session.scalars(stmt).unique().one_or_none()
     if escalation is None:
         raise NotFound("escalation")
@@ -63,7 +64,7 @@ def open_escalations_of_service(session: Session, viewer: User, service) -> list
         Escalation.provider_id == service.provider_id,
         sa.or_(Escalation.service_id == service.id, Escalation.service_id.is_(None)),
     )
-    found = session.scalars(_with_history(stmt)).unique().all()
+    found = session.scalars(with_history(stmt)).unique().all()
     return sorted(found, key=lambda escalation: -escalation.level)
 
 
@@ -223,19 +224,11 @@ def record_for(viewer: User, escalation: Escalation, today: date, settings: rule
     if not viewer.is_staff and escalation.provider_id != viewer.provider_id:
         raise NotFound("escalation")
     for_provider = not viewer.is_staff
-    lead = escalation.lead_officer
-    return EscalationRecord(
-        id=escalation.id, provider_id=escalation.provider_id, provider_name=escalation.provider.name,
-        service_id=escalation.service_id, service_name=escalation.service.name if escalation.service else None,
-        level=escalation.level, level_label=rules.level_label(escalation.level),
-        suspension_status=escalation.suspension_status, opened_on=escalation.opened_on,
-        closed_on=escalation.closed_on, next_review_on=escalation.next_review_on,
-        lead_officer=lead.name if lead else None, lead_officer_id=lead.id if lead else None,
-        conditions_to_step_down=escalation.conditions_to_step_down, version_id=escalation.version_id,
+    return replace(
+        _board_record(viewer, escalation, today, settings),
         decisions=_decision_views(escalation.decisions, for_provider),
         meetings=_meeting_views(escalation.meetings, for_provider),
-        timers=timer_views(escalation.timers, today, settings), for_provider=for_provider,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -301,7 +294,7 @@ def board(
 
 
 def _board_record(viewer: User, escalation: Escalation, today: date, settings: rules.TimerSettings):
-    # The board needs no decisions or meetings: set them empty rather than load them.
+    """The escalation with its timers; decisions and meetings left empty (the board and lists never load them)."""
     lead = escalation.lead_officer
     return EscalationRecord(
         id=escalation.id, provider_id=escalation.provider_id, provider_name=escalation.provider.name,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from provider_monitor.enums import Role
-from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import utcnow
 from provider_monitor.models.escalation import EscalationAuthority, EscalationSettings
 from provider_monitor.services import escalation_rules as rules
+from provider_monitor.services.audit import SettingsChange, settings_changes
 from provider_monitor.services.editing import apply_changes, flush_checked
 from provider_monitor.services.escalation_rules import role_words
 from provider_monitor.services.escalations import SETTINGS_ID, TIMER_FIELDS
@@ -144,45 +143,16 @@ def update_rules(
     return changed
 
 
-@dataclass(frozen=True)
-class RulesChange:
-    """One saved change: a level's authority (level set), or some timers; (old, new) per field."""
-
-    at: datetime
-    who: str
-    level: int | None
-    changes: dict[str, tuple]
+def changes(session: Session, limit: int = 20) -> list[SettingsChange]:
+    """Who changed the escalation rules and what, newest first: `part` is the level changed, None for timers."""
+    return settings_changes(session, EscalationAuthority.level, "escalation_settings", limit)
 
 
-def changes(session: Session, limit: int = 20) -> list[RulesChange]:
-    """Who changed the escalation rules and what, newest first (two queries)."""
-    levels = dict(session.execute(sa.select(EscalationAuthority.id, EscalationAuthority.level)).all())
-    events = session.scalars(
-        sa.select(AuditEvent)
-        .where(
-            AuditEvent.entity_type.in_(("escalation_settings", "escalation_authority")),
-            # Rows seeded or created from the defaults are not changes to the rules.
-            AuditEvent.action == "update",
-        )
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    )
-    return [
-        RulesChange(
-            at=event.at,
-            who=event.actor_label,
-            level=levels.get(event.entity_id) if event.entity_type == "escalation_authority" else None,
-            changes={name: tuple(values) for name, values in event.changes.items()},
-        )
-        for event in events
-    ]
-
-
-def describe(change: RulesChange) -> list[str]:
+def describe(change: SettingsChange) -> list[str]:
     """A change in words: 'Level 3 (Suspension of new placements): Head of service → Director'."""
-    if change.level is not None:
+    if change.part is not None:
         old, new = change.changes.get("role", (None, None))
-        return [f"Level {change.level} ({rules.LEVELS[change.level]}): {_role_label(old)} → {_role_label(new)}"]
+        return [f"Level {change.part} ({rules.LEVELS[change.part]}): {_role_label(old)} → {_role_label(new)}"]
     return [
         f"{TIMER_LIMITS[name].name}: {change.changes[name][0]} → {change.changes[name][1]} {TIMER_LIMITS[name].unit}"
         for name in TIMER_FIELDS

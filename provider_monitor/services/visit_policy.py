@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from provider_monitor.enums import VISITED_STATUSES, PolicyBand, VisitKind
-from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import utcnow
 from provider_monitor.models.rating import RatingSnapshot
 from provider_monitor.models.service import Service
@@ -21,6 +19,7 @@ from provider_monitor.models.visit_policy import (
     VisitPolicySettings,
 )
 from provider_monitor.services import escalations
+from provider_monitor.services.audit import SettingsChange, settings_changes
 from provider_monitor.services.editing import apply_changes
 from provider_monitor.services.visit_rules import Due, Policy, due_for
 
@@ -67,38 +66,9 @@ def update_policy(
     return changed
 
 
-@dataclass(frozen=True)
-class PolicyChange:
-    """One saved change to the policy: a band's interval, or some of the settings (old, new per field)."""
-
-    at: datetime
-    who: str
-    band: PolicyBand | None
-    changes: dict[str, tuple]
-
-
-def policy_changes(session: Session, limit: int = 50) -> list[PolicyChange]:
-    """Who changed the policy and what, newest first (two queries)."""
-    bands = dict(session.execute(sa.select(VisitPolicyBand.id, VisitPolicyBand.band)).all())
-    events = session.scalars(
-        sa.select(AuditEvent)
-        .where(
-            AuditEvent.entity_type.in_(("visit_policy_band", "visit_policy_settings")),
-            # Rows created from the defaults on first save are not changes to the policy.
-            AuditEvent.action == "update",
-        )
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    )
-    return [
-        PolicyChange(
-            at=event.at,
-            who=event.actor_label,
-            band=bands.get(event.entity_id) if event.entity_type == "visit_policy_band" else None,
-            changes={name: tuple(values) for name, values in event.changes.items()},
-        )  # fmt: skip
-        for event in events
-    ]
+def policy_changes(session: Session, limit: int = 50) -> list[SettingsChange]:
+    """Who changed the policy and what, newest first: `part` is the band changed, None for the settings."""
+    return settings_changes(session, VisitPolicyBand.band, "visit_policy_settings", limit)
 
 
 def policy_version(session: Session) -> int | None:

@@ -52,9 +52,9 @@ def _history() -> list[dict]:
     """The policy's changes in words: 'Good: 12 → 6 months'."""
     history = []
     for change in visit_policy.policy_changes(db.session):
-        if change.band is not None:
+        if change.part is not None:
             old, new = change.changes.get("interval_months", (None, None))
-            lines = [f"{change.band.label}: {old} → {new} months"]
+            lines = [f"{change.part.label}: {old} → {new} months"]
         else:
             lines = [
                 f"{SETTING_LABELS[name]}: {old} → {new} {SETTINGS[name][3]}"

@@ -7,6 +7,7 @@ import pytest
 from provider_monitor.enums import Role
 from provider_monitor.services import escalation_rules as rules
 from provider_monitor.services import escalation_settings as settings
+from provider_monitor.services.audit import SettingsChange
 from provider_monitor.services.escalations import TIMER_FIELDS
 from provider_monitor.services.exceptions import FieldError
 
@@ -101,9 +102,7 @@ AT = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 
 
 def test_changes_are_described_in_words():
-    level = settings.RulesChange(AT, "Ada Admin", 3, {"role": ("head_of_service", "director")})
+    level = SettingsChange(AT, "Ada Admin", 3, {"role": ("head_of_service", "director")})
     assert settings.describe(level) == ["Level 3 (Suspension of new placements): Head of service → Director"]
-    timers = settings.RulesChange(
-        AT, "Ada Admin", None, {"due_soon_days": (5, 3), "suspension_letter_working_days": (7, 10)}
-    )
+    timers = SettingsChange(AT, "Ada Admin", None, {"due_soon_days": (5, 3), "suspension_letter_working_days": (7, 10)})
     assert settings.describe(timers) == ["Suspension letter: 7 → 10 working days", "Due soon warning: 5 → 3 days"]
