@@ -207,7 +207,10 @@ def service_monitoring(session: Session, service_id: int, today: date) -> Monito
 def interval_text(due: Due, cqc_overall: str | None, local_rating: str | None) -> str:
     """'Every 12 months — Good (worse of CQC Overall Good and local rating Good)'."""
     months = "Every month" if due.interval_months == 1 else f"Every {due.interval_months} months"
-    return f"{months} — {due.band.label} ({_band_reason(due.band, cqc_overall, local_rating)})"
+    text = f"{months} — {due.band.label} ({_band_reason(due.band, cqc_overall, local_rating)})"
+    if due.tightened_by_escalation:
+        text += f", tightened while at escalation level {due.escalation_level}"
+    return text
 
 
 def _band_reason(band: PolicyBand, cqc_overall: str | None, local_rating: str | None) -> str:

@@ -77,6 +77,9 @@ class Due:
     last_visit_on: date | None
     days_overdue: int
     days_until_due: int
+    # The escalation level in force, and whether it shortened the band's interval.
+    escalation_level: int = 0
+    tightened_by_escalation: bool = False
 
     @property
     def urgency(self) -> tuple:
@@ -128,6 +131,7 @@ def due_for(
     return Due(
         due_on=due_on, state=state, band=band, interval_months=months, last_visit_on=last_routine_visit_on,
         days_overdue=max((today - due_on).days, 0), days_until_due=max((due_on - today).days, 0),
+        escalation_level=escalation_level, tightened_by_escalation=months < interval_for(policy, band),
     )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from provider_monitor.enums import DecisionKind, DueState, Role, SuspensionStatus, TimerKind
 from provider_monitor.extensions import db
 from provider_monitor.models import EscalationAuthority, EscalationDecision, EscalationTimer
-from provider_monitor.services import escalations, visit_policy
+from provider_monitor.services import caseload, escalations, visit_policy
 from provider_monitor.services.escalations import DecisionInput
 from provider_monitor.services.exceptions import EditConflict, FieldError
 from tests import factories
@@ -145,6 +145,8 @@ def test_escalation_tightens_the_visit_policy(people):
     db.session.commit()
     due = visit_policy.due_dates(db.session, ids, date.today())[good.id]
     assert (due.state, due.interval_months) == (DueState.OVERDUE, 3)
+    assert (due.escalation_level, due.tightened_by_escalation) == (1, True)
+    assert caseload.interval_text(due, "Good", None).endswith(", tightened while at escalation level 1")
 
 
 def test_a_provider_wide_escalation_applies_to_each_of_its_services(people):

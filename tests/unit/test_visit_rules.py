@@ -206,3 +206,11 @@ def test_rating_for_band():
     assert rating_for_band(PolicyBand.REQUIRES_IMPROVEMENT) == "Requires improvement"
     assert rating_for_band(PolicyBand.NOT_YET_RATED) is None
     assert rating_for_band(PolicyBand.UNREGULATED) is None
+
+
+def test_an_escalation_that_does_not_shorten_the_interval_is_not_said_to_tighten_it():
+    inadequate = due_for(
+        POLICY, last_routine_visit_on=date(2026, 1, 1), cqc_overall="Inadequate", local_rating=None, regulated=True,
+        on_register_since=date(2020, 1, 1), today=date(2026, 2, 1), escalation_level=1,
+    )  # fmt: skip
+    assert (inadequate.interval_months, inadequate.tightened_by_escalation) == (3, False)
