@@ -1,4 +1,5 @@
-"""One timeline per service: visits, actions and CQC ratings, newest first, scoped to the viewer."""
+"""One timeline per service: visits, actions, CQC ratings and escalation decisions and meetings, newest first,
+scoped to the viewer."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from sqlalchemy.orm import Session, selectinload
 from provider_monitor.enums import PROVIDER_VISIBLE_REPORT_STATUSES, ActionStatus, ChangeDirection, VisitStatus
 from provider_monitor.jinja import format_date
 from provider_monitor.models.action import Action, ActionEvent
+from provider_monitor.models.escalation import Escalation
 from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
 from provider_monitor.models.user import User
 from provider_monitor.models.visit import Visit
+from provider_monitor.services import escalation_records, escalation_rules
 from provider_monitor.services.exceptions import NotFound
 from provider_monitor.services.visibility import services_visible_to
 
@@ -28,7 +31,7 @@ class Entry:
 
     on: date
     at: datetime | None
-    kind: str  # "visit", "action" or "rating"
+    kind: str  # "visit", "action", "rating" or "escalation"
     title: str
     who: str | None = None
     details: list[str] = field(default_factory=list)
@@ -176,12 +179,44 @@ def _rating_entries(snapshots: list[RatingSnapshot], changes: list[RatingChange]
     return entries
 
 
+def _escalation_entries(session: Session, viewer: User, service_id: int, provider_id: int) -> list[Entry]:
+    """Decisions and meetings of the service's escalations, its own and its provider's, as this viewer may read them."""
+    stmt = escalation_records.escalations_visible_to(viewer).where(
+        Escalation.provider_id == provider_id,
+        sa.or_(Escalation.service_id == service_id, Escalation.service_id.is_(None)),
+    )
+    entries = []
+    # Timers play no part here: the default settings spare a query.
+    for escalation in session.scalars(escalation_records.with_history(stmt)).unique():
+        record = escalation_records.record_for(viewer, escalation, date.today(), escalation_rules.TimerSettings())
+        link = {"endpoint": "escalations.view", "args": {"escalation_id": record.id}, "kind": "escalation"}
+        scope = "" if record.service_id else " (all the provider's services)"
+        for decision in record.decisions:
+            placements = f", {decision.to_suspension.label.lower()}" if decision.to_suspension else ""
+            details = [f"Reason: {decision.reason}"] if decision.reason else []
+            if decision.next_review_on:
+                details.append(f"Next review {format_date(decision.next_review_on)}")
+            level = escalation_rules.level_label(decision.to_level)
+            title = f"{decision.kind.label}{scope}: {level}"
+            entries.append(
+                Entry(on=decision.decided_on, at=None, title=title + placements, who=decision.decided_by,
+                      details=details, tag=decision.kind, **link)
+            )  # fmt: skip
+        for meeting in record.meetings:
+            details = [f"Organisations: {meeting.organisations}"] if meeting.organisations else []
+            entries.append(
+                Entry(on=meeting.held_on, at=None, title=f"{meeting.kind.label} held{scope}", details=details,
+                      tag="meeting", **link)
+            )  # fmt: skip
+    return entries
+
+
 def service_timeline(session: Session, viewer: User, service_id: int) -> list[Entry]:
-    """Everything that happened to a service, newest first: a fixed number of queries (about nine)."""
-    if (
-        session.scalar(services_visible_to(viewer).with_only_columns(Service.id).where(Service.id == service_id))
-        is None
-    ):
+    """Everything that happened to a service, newest first: a fixed number of queries (about a dozen)."""
+    provider_id = session.scalar(
+        services_visible_to(viewer).with_only_columns(Service.provider_id).where(Service.id == service_id)
+    )
+    if provider_id is None:
         raise NotFound("service")
     provider_view = not viewer.is_staff
     visits = _visits(session, service_id, provider_view)
@@ -194,4 +229,5 @@ def service_timeline(session: Session, viewer: User, service_id: int) -> list[En
     entries = [e for v in visits for e in _visit_entries(v, names, provider_view)]
     entries += [e for a in actions for e in _action_entries(a, names)]
     entries += _rating_entries(snapshots, changes)
+    entries += _escalation_entries(session, viewer, service_id, provider_id)
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)

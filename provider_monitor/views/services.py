@@ -44,6 +44,9 @@ from provider_monitor.services.visit_rules import VISIT_LOGGERS
 from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
 from provider_monitor.views.ratings import RATING_EDITORS
 
+# Pages the service page links to, where they exist.
+LINKED_PAGES = ("visits.view", "actions.view", "actions.plans", "escalations.view")
+
 bp = Blueprint("services", __name__)
 
 EXPORT_HEADER = [
@@ -126,7 +129,7 @@ def view(service_id: int):
         # The monitoring picture (next visit due, open actions) is for council staff only.
         monitoring=caseload.service_monitoring(db.session, service.id, date.today()) if current_user.is_staff else None,
         timeline=timeline.service_timeline(db.session, current_user, service.id),
-        linked={name for name in ("visits.view", "actions.view", "actions.plans") if name in endpoints},
+        linked={name for name in LINKED_PAGES if name in endpoints},
         can_plan_visit="visits.plan" in endpoints and current_user.role in VISIT_LOGGERS,
         can_log_visit="visits.log" in endpoints and current_user.role in VISIT_LOGGERS,
         can_raise_action="actions.new" in endpoints and current_user.role in ACTION_RAISERS,

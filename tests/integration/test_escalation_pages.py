@@ -381,3 +381,19 @@ def test_the_provider_page_lists_its_escalations_provider_wide_first(client, log
     rows = table_rows(soup, "[data-testid=provider-escalations] table")
     assert [row[:2] for row in rows] == [["Every service", "Level 2"], ["Rose Court", "Level 3: suspended – amber"]]
     assert soup.find("a", string="Take a provider-wide escalation decision") is not None
+
+
+def test_decisions_and_meetings_are_on_the_service_timeline_with_reasons_for_staff_only(client, login_as, service):
+    escalation = factories.EscalationFactory(service=service, level=1)
+    factories.EscalationDecisionFactory(escalation=escalation, reason="Secret: whistleblower call")
+    factories.EscalationMeetingFactory(escalation=escalation, kind="initial", organisations="CQC, ICB")
+    login_as(Role.OFFICER)
+    staff = text(page(client.get(f"/services/{service.id}")).select_one("[data-testid=timeline]"))
+    assert "Escalated: Level 1: Enhanced monitoring" in staff
+    assert "Reason: Secret: whistleblower call" in staff and "Initial provider concerns meeting held" in staff
+
+    login_as(Role.PROVIDER, provider=db.session.get(Provider, service.provider_id))
+    response = client.get(f"/services/{service.id}")
+    provider_view = text(page(response).select_one("[data-testid=timeline]"))
+    assert "Escalated: Level 1: Enhanced monitoring" in provider_view
+    assert "whistleblower" not in response.get_data(as_text=True)
