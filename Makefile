@@ -72,6 +72,7 @@ bench: install ## Benchmarks: print timings and query counts at England scale
 	$(BIN)/python -m benchmarks.register
 	$(BIN)/python -m benchmarks.cqc_import
 	$(BIN)/python -m benchmarks.visits
+	$(BIN)/python -m benchmarks.escalations
 
 lint: $(VENV)/.installed ## Check style
 	$(BIN)/ruff check .
