@@ -53,6 +53,7 @@ class Config:
     REGISTER_PAGE_SIZE = 50
     ACTION_PLANS_PAGE_SIZE = 50
     CONCERNS_PAGE_SIZE = 50
+    ESCALATIONS_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 200
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
     # CQC Syndication API. The key can also be set by an admin in the app; this one wins.

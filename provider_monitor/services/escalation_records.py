@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -13,9 +14,7 @@ from provider_monitor.models.escalation import Escalation, EscalationDecision, E
 from provider_monitor.models.user import User
 from provider_monitor.services import escalation_rules as rules
 from provider_monitor.services.exceptions import FieldError, NotFound
-
-# Timers still owed: the board counts these.
-OPEN_TIMER_STATES = (TimerState.MISSED, TimerState.DUE_SOON)
+from provider_monitor.services.register import Page
 
 
 def escalations_visible_to(viewer: User) -> sa.Select:
@@ -247,7 +246,16 @@ ATTENTION = {
 }
 
 
-def _board_conditions(filters: BoardFilters) -> list:
+def _owing(*conditions) -> sa.Exists:
+    """The escalation has a deadline not yet met that matches the conditions."""
+    return (
+        sa.select(EscalationTimer.id)
+        .where(EscalationTimer.escalation_id == Escalation.id, EscalationTimer.met_on.is_(None), *conditions)
+        .exists()
+    )
+
+
+def _board_conditions(filters: BoardFilters, today: date, settings: rules.TimerSettings) -> list:
     conditions = [Escalation.closed_on.is_(None), Escalation.level > 0]
     if filters.level is not None:
         if filters.level not in rules.LEVELS or filters.level == 0:
@@ -263,34 +271,51 @@ def _board_conditions(filters: BoardFilters) -> list:
         conditions.append(Escalation.lead_officer_id == filters.lead_officer_id)
     if filters.attention and filters.attention not in ATTENTION:
         raise FieldError("attention", "Select what needs attention from the list")
+    # The same states as rules.timer_state, in SQL: missed once past due; due soon within the warning days.
+    if filters.attention == "missed":
+        conditions.append(_owing(EscalationTimer.due_on < today))
+    elif filters.attention == "due":
+        soon = today + timedelta(days=settings.due_soon_days)
+        conditions.append(_owing(EscalationTimer.due_on >= today, EscalationTimer.due_on <= soon))
+    elif filters.attention == "review":
+        conditions.append(Escalation.next_review_on < today)
     return conditions
 
 
 def board(
-    session: Session, viewer: User, filters: BoardFilters, today: date, settings: rules.TimerSettings
-) -> list[EscalationRecord]:
-    """Every open escalation above routine monitoring, highest level first, red before amber, next review first."""
-    stmt = escalations_visible_to(viewer).where(*_board_conditions(filters))
-    stmt = stmt.options(
-        joinedload(Escalation.provider),
-        joinedload(Escalation.service),
-        joinedload(Escalation.lead_officer),
-        selectinload(Escalation.timers),
-    ).order_by(
-        Escalation.level.desc(),
-        (Escalation.suspension_status == SuspensionStatus.RED).desc(),
-        Escalation.next_review_on.is_(None),
-        Escalation.next_review_on,
-        Escalation.id,
+    session: Session,
+    viewer: User,
+    filters: BoardFilters,
+    today: date,
+    settings: rules.TimerSettings,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """One page of open escalations above routine monitoring: highest level first, red before amber, next review
+    first. Three queries whatever the size (count, escalations, their timers)."""
+    stmt = escalations_visible_to(viewer).where(*_board_conditions(filters, today, settings))
+    total = session.scalar(stmt.with_only_columns(sa.func.count(Escalation.id)))
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
+    stmt = (
+        stmt.options(
+            joinedload(Escalation.provider),
+            joinedload(Escalation.service),
+            joinedload(Escalation.lead_officer),
+            selectinload(Escalation.timers),
+        )
+        .order_by(
+            Escalation.level.desc(),
+            (Escalation.suspension_status == SuspensionStatus.RED).desc(),
+            Escalation.next_review_on.is_(None),
+            Escalation.next_review_on,
+            Escalation.id,
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     records = [_board_record(viewer, escalation, today, settings) for escalation in session.scalars(stmt).unique()]
-    if filters.attention == "missed":
-        records = [record for record in records if record.missed]
-    elif filters.attention == "due":
-        records = [record for record in records if record.due_soon]
-    elif filters.attention == "review":
-        records = [record for record in records if record.next_review_on and record.next_review_on < today]
-    return records
+    return Page(items=records, total=total, page=page, per_page=per_page)
 
 
 def _board_record(viewer: User, escalation: Escalation, today: date, settings: rules.TimerSettings):

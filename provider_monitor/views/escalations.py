@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import roles, signed_in, staff_only
@@ -23,7 +23,7 @@ from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.services.exceptions import EditConflict, FieldError
-from provider_monitor.views.helpers import add_field_error, or_404
+from provider_monitor.views.helpers import add_field_error, or_404, page_number
 
 bp = Blueprint("escalations", __name__)
 
@@ -47,16 +47,19 @@ def _settings():
 def board():
     form = BoardFilterForm(request.args)
     form.lead_officer_id.choices = care_services.staff_choices(db.session, *LEAD_OFFICER_ROLES)
-    records, status = [], 200
+    records, status = None, 200
     if form.validate():
         try:
-            records = escalation_records.board(db.session, current_user, form.filters(), _today(), _settings())
+            records = escalation_records.board(
+                db.session, current_user, form.filters(), _today(), _settings(), page=page_number(),
+                per_page=current_app.config["ESCALATIONS_PAGE_SIZE"],
+            )  # fmt: skip
         except FieldError as error:
             add_field_error(form, error.field, str(error))
     if form.errors:
         status = 400
     counts = escalation_records.level_counts(db.session, current_user)
-    context = {"form": form, "records": records, "counts": counts, "today": _today(), "levels": rules.LEVELS}
+    context = {"form": form, "page": records, "counts": counts, "today": _today(), "levels": rules.LEVELS}
     return render_template("escalations/board.html", **context), status
 
 

@@ -397,3 +397,43 @@ def test_decisions_and_meetings_are_on_the_service_timeline_with_reasons_for_sta
     provider_view = text(page(response).select_one("[data-testid=timeline]"))
     assert "Escalated: Level 1: Enhanced monitoring" in provider_view
     assert "whistleblower" not in response.get_data(as_text=True)
+
+
+def test_the_boards_attention_filters_agree_with_the_deadline_rules_day_by_day(client, login_as, app_ctx):
+    from provider_monitor.enums import TimerState
+    from provider_monitor.services import escalation_rules
+
+    login_as(Role.MANAGER)
+    expected = {"missed": set(), "due": set()}
+    for offset in range(-3, 9):
+        escalation = factories.EscalationFactory(service__name=f"House {offset:+d}")
+        due_on = TODAY + timedelta(days=offset)
+        factories.EscalationTimerFactory(escalation=escalation, kind="appeal", due_on=due_on)
+        state = escalation_rules.timer_state(due_on, None, TODAY)
+        if state == TimerState.MISSED:
+            expected["missed"].add(f"House {offset:+d}")
+        elif state == TimerState.DUE_SOON:
+            expected["due"].add(f"House {offset:+d}")
+    # A deadline already met is owed by nobody, however late it was.
+    met = factories.EscalationFactory(service__name="Met House")
+    factories.EscalationTimerFactory(escalation=met, due_on=TODAY - timedelta(days=5), met_on=TODAY)
+    for attention, names in expected.items():
+        rows = table_rows(page(client.get(f"/escalations?attention={attention}")), "[data-testid=escalations]")
+        assert {row[1] for row in rows} == names, attention
+    assert expected["missed"] and expected["due"]
+
+
+def test_the_board_pages_through_many_escalations(app, client, login_as, app_ctx):
+    login_as(Role.MANAGER)
+    for number in range(5):
+        factories.EscalationFactory(
+            service__name=f"Paged House {number}", next_review_on=TODAY + timedelta(days=number)
+        )
+    app.config["ESCALATIONS_PAGE_SIZE"] = 2
+    try:
+        soup = page(client.get("/escalations?page=3"))
+    finally:
+        app.config["ESCALATIONS_PAGE_SIZE"] = 50
+    assert text(soup.select_one("[data-testid=result-count]")) == "5 escalations, page 3 of 3"
+    assert [row[1] for row in table_rows(soup, "[data-testid=escalations]")] == ["Paged House 4"]
+    assert soup.select_one(".govuk-pagination") is not None
