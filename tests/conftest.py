@@ -120,3 +120,34 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real CQC and ONS data not found at {SHARED_DATA} (it sits beside the repository)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def other_provider_records(app_ctx):
+    """Records of a provider the signed-in provider user does not belong to."""
+    service = factories.ServiceFactory(name="Secret Other House", provider__name="Other Provider Group")
+    staff = factories.UserFactory(role=Role.OFFICER, name="Other Officer")
+    # A shared report and an action with evidence: things a provider user could see if they were theirs.
+    visit = factories.VisitFactory(service=service, status="shared", summary="Secret Other findings")
+    action = factories.ActionFactory(service=service, visit=visit, description="Secret Other action")
+    evidence = factories.ActionEvidenceFactory(action=action, filename="secret-other.pdf")
+    concern = factories.ConcernFactory(service=service, description="Secret Other concern")
+    escalation = factories.EscalationFactory(service=service, level=3, suspension_status="red")
+    decision = factories.EscalationDecisionFactory(escalation=escalation, reason="Secret Other reason")
+    meeting = factories.EscalationMeetingFactory(escalation=escalation, minutes="Secret Other minutes")
+    timer = factories.EscalationTimerFactory(escalation=escalation)
+    return {
+        "service_id": service.id,
+        "provider_id": service.provider_id,
+        "user_id": staff.id,
+        "visit_id": visit.id,
+        "action_id": action.id,
+        "evidence_id": evidence.id,
+        "concern_id": concern.id,
+        "escalation_id": escalation.id,
+        "decision_id": decision.id,
+        "meeting_id": meeting.id,
+        "timer_id": timer.id,
+        "step": "details",
+        "anything": "x",
+    }

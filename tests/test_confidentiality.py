@@ -8,7 +8,7 @@ from provider_monitor.enums import Role
 from provider_monitor.extensions import db
 from provider_monitor.models import Provider
 from tests import factories
-from tests.test_route_access import _allowed_roles, _routes, _url
+from tests.routes import allowed_roles, routes, url_for_rule
 
 SECRETS = {
     "whistleblower identity": "Whistle Jane Blower",
@@ -59,11 +59,11 @@ def test_no_page_or_api_shows_a_provider_user_confidential_material_about_their_
 ):
     login_as(Role.PROVIDER, provider=db.session.get(Provider, own_records["provider_id"]))
     read = []
-    for rule, method in _routes(app):
-        allowed = _allowed_roles(app, rule.endpoint)
+    for rule, method in routes(app):
+        allowed = allowed_roles(app, rule.endpoint)
         if method != "GET" or allowed is None or Role.PROVIDER not in allowed:
             continue
-        response = client.get(_url(rule, own_records))
+        response = client.get(url_for_rule(rule, own_records))
         body = response.get_data(as_text=True)
         for what, secret in SECRETS.items():
             assert secret not in body, (rule.endpoint, what)

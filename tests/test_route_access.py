@@ -5,62 +5,7 @@ import pytest
 from provider_monitor.access import ACCESS_ATTRIBUTE, undeclared_endpoints
 from provider_monitor.enums import Role
 from tests import factories
-
-PUBLIC_ENDPOINTS = {"auth.sign_in", "health.healthz", "api.openapi", "api.not_found", "static"}
-
-
-@pytest.fixture
-def other_provider_records(app_ctx):
-    """Records of a provider the signed-in provider user does not belong to."""
-    service = factories.ServiceFactory(name="Secret Other House", provider__name="Other Provider Group")
-    staff = factories.UserFactory(role=Role.OFFICER, name="Other Officer")
-    # A shared report and an action with evidence: things a provider user could see if they were theirs.
-    visit = factories.VisitFactory(service=service, status="shared", summary="Secret Other findings")
-    action = factories.ActionFactory(service=service, visit=visit, description="Secret Other action")
-    evidence = factories.ActionEvidenceFactory(action=action, filename="secret-other.pdf")
-    concern = factories.ConcernFactory(service=service, description="Secret Other concern")
-    escalation = factories.EscalationFactory(service=service, level=3, suspension_status="red")
-    decision = factories.EscalationDecisionFactory(escalation=escalation, reason="Secret Other reason")
-    meeting = factories.EscalationMeetingFactory(escalation=escalation, minutes="Secret Other minutes")
-    timer = factories.EscalationTimerFactory(escalation=escalation)
-    return {
-        "service_id": service.id,
-        "provider_id": service.provider_id,
-        "user_id": staff.id,
-        "visit_id": visit.id,
-        "action_id": action.id,
-        "evidence_id": evidence.id,
-        "concern_id": concern.id,
-        "escalation_id": escalation.id,
-        "decision_id": decision.id,
-        "meeting_id": meeting.id,
-        "timer_id": timer.id,
-        "step": "details",
-        "anything": "x",
-    }
-
-
-def _routes(app):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule, method
-
-
-def _url(rule, values):
-    path = rule.rule
-    for name in rule.arguments:
-        path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<path:{name}>", str(values[name]))
-        path = path.replace(f"<{name}>", str(values[name]))
-    return path
-
-
-def _allowed_roles(app, endpoint) -> set[Role] | None:
-    policy = getattr(app.view_functions[endpoint], ACCESS_ATTRIBUTE)
-    if policy == "public":
-        return None
-    return {Role(value) for value in policy.removeprefix("roles:").split(",")}
+from tests.routes import PUBLIC_ENDPOINTS, allowed_roles, routes, url_for_rule
 
 
 def test_every_endpoint_declares_who_may_use_it(app):
@@ -84,7 +29,7 @@ def test_an_undeclared_endpoint_is_refused_at_runtime(app):
 
 
 def test_no_endpoint_changes_state_on_get(app):
-    for rule, method in _routes(app):
+    for rule, method in routes(app):
         if method == "GET":
             assert not rule.endpoint.split(".")[-1].startswith(
                 ("delete", "deactivate", "reactivate", "reset", "sign_out")
@@ -92,10 +37,10 @@ def test_no_endpoint_changes_state_on_get(app):
 
 
 def test_anonymous_users_are_sent_to_sign_in_everywhere(app, client, other_provider_records):
-    for rule, method in _routes(app):
+    for rule, method in routes(app):
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        response = client.open(_url(rule, other_provider_records), method=method)
+        response = client.open(url_for_rule(rule, other_provider_records), method=method)
         if rule.rule.startswith("/api/"):
             assert response.status_code == 401, (rule.endpoint, method)
         else:
@@ -106,22 +51,22 @@ def test_anonymous_users_are_sent_to_sign_in_everywhere(app, client, other_provi
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_is_refused_where_it_is_not_allowed(app, client, login_as, other_provider_records, role):
     login_as(role)
-    for rule, method in _routes(app):
-        allowed = _allowed_roles(app, rule.endpoint)
+    for rule, method in routes(app):
+        allowed = allowed_roles(app, rule.endpoint)
         if allowed is None or role in allowed:
             continue
-        response = client.open(_url(rule, other_provider_records), method=method)
+        response = client.open(url_for_rule(rule, other_provider_records), method=method)
         assert response.status_code == 403, (role, rule.endpoint, method, response.status_code)
 
 
 def test_a_provider_user_gets_404_for_every_record_of_another_provider(app, client, login_as, other_provider_records):
     login_as(Role.PROVIDER, name="Own Provider User")
     checked = 0
-    for rule, method in _routes(app):
-        allowed = _allowed_roles(app, rule.endpoint)
+    for rule, method in routes(app):
+        allowed = allowed_roles(app, rule.endpoint)
         if not rule.arguments or allowed is None or Role.PROVIDER not in allowed:
             continue
-        response = client.open(_url(rule, other_provider_records), method=method)
+        response = client.open(url_for_rule(rule, other_provider_records), method=method)
         body = response.get_data(as_text=True)
         assert response.status_code == 404, (rule.endpoint, method, response.status_code)
         assert "Other Provider Group" not in body and "Secret Other House" not in body
