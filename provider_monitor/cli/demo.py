@@ -72,3 +72,4 @@ def seed_command(seed_value: int, reset: bool, yes: bool) -> None:
         click.echo(line)
     click.echo("\nDemo accounts. The passwords are shown only this once:\n")
     click.echo(_accounts_table(outcome.accounts))
+    click.echo(f"\n{outcome.summary.provider_account}")

@@ -18,6 +18,7 @@ from provider_monitor.demo.escalations import summary_line as escalations_summar
 from provider_monitor.demo.locations import LocationMaker
 from provider_monitor.demo.market import Market
 from provider_monitor.demo.places import DISTRICTS
+from provider_monitor.demo.portal import ensure_report_awaiting_comments, provider_account_line
 from provider_monitor.demo.profiles import CARE_HOMES
 from provider_monitor.demo.ratings import rate_services, summary_line
 from provider_monitor.demo.visits import add_visits
@@ -42,6 +43,7 @@ class Summary:
     ratings: str
     visits: str
     escalations: str
+    provider_account: str
 
     @property
     def external(self) -> int:
@@ -100,6 +102,7 @@ def summarise(session: Session, today: date | None = None) -> Summary:
         ratings=summary_line(session, today or date.today()),
         visits=visits_summary_line(session, today or date.today()),
         escalations=escalations_summary_line(session, today or date.today()),
+        provider_account=provider_account_line(session, today or date.today()),
     )  # fmt: skip
 
 
@@ -132,6 +135,7 @@ def build(session: Session, rng: random.Random, today: date) -> list[accounts.De
     # A generator of its own, so adding ratings leaves the rest of the market as it was for a seed.
     rate_services(session, random.Random(rng.random()), [service for _, service in everything], today)
     add_visits(session, random.Random(rng.random()), everything, staff, today)
+    ensure_report_awaiting_comments(session, today)
     # Senior staff, concerns and escalations last, from a generator of their own: the rest stays as it was.
     escalation_rng = random.Random(rng.random())
     accounts.add_senior_staff(session, escalation_rng, staff)

@@ -369,3 +369,15 @@ def test_rating_histories_are_the_same_for_the_same_seed(app, app_ctx):
     first = fingerprints()
     seeded(app, "--reset", "--yes")
     assert fingerprints() == first
+
+
+def test_the_provider_user_has_a_report_to_comment_on_open_actions_and_an_escalation(app, app_ctx):
+    import re
+
+    result = seeded(app)
+
+    line = next(line for line in result.output.splitlines() if line.startswith("The provider user ("))
+    found = re.search(r"(\d+) reports? awaiting their comments, (\d+) open actions .*escalation level (\d)", line)
+    assert found is not None, line
+    reports, actions, level = (int(group) for group in found.groups())
+    assert reports >= 1 and actions >= 1 and level >= 1
