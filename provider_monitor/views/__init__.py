@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
         escalations,
         health,
         home,
+        portal,
         providers,
         ratings,
         services,
@@ -25,6 +26,6 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         auth, home, health, services, providers, ratings, caseload, visits, actions, concerns, escalations,
-        visit_policy, admin_users, cqc_admin, escalation_settings, api,
+        visit_policy, admin_users, cqc_admin, escalation_settings, portal, api,
     ):  # fmt: skip
         app.register_blueprint(module.bp)

@@ -1,4 +1,4 @@
-"""The landing page: staff go to the register, provider users to their own provider."""
+"""The landing page: staff go to the register, provider users to their own services (the portal)."""
 
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
@@ -12,5 +12,5 @@ bp = Blueprint("home", __name__)
 @signed_in
 def index():
     if current_user.is_provider_user:
-        return redirect(url_for("providers.view", provider_id=current_user.provider_id))
+        return redirect(url_for("portal.index"))
     return redirect(url_for("services.register"))

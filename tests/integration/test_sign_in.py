@@ -31,11 +31,11 @@ def test_signing_in_lands_staff_on_the_register(client, officer):
     assert client.get("/").headers["Location"] == "/services"
 
 
-def test_a_provider_user_lands_on_their_provider(client, app_ctx):
+def test_a_provider_user_lands_on_their_services(client, app_ctx):
     provider = factories.ProviderFactory()
     factories.UserFactory(email="manager@care.example", role=Role.PROVIDER, provider=provider)
     sign_in(client, "manager@care.example", factories.TEST_PASSWORD)
-    assert client.get("/").headers["Location"] == f"/providers/{provider.id}"
+    assert client.get("/").headers["Location"] == "/your-services"
 
 
 def test_every_failure_gives_the_same_response(client, officer, app):
