@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
@@ -13,10 +14,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
 )
 from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from provider_monitor.enums import ComplianceArea, ComplianceResult, LocalRating, VisitKind, VisitPurpose
-from provider_monitor.forms.fields import GovDateField, RadioChoiceField, options, strip_or_none
+from provider_monitor.forms.fields import ChoiceField, GovDateField, RadioChoiceField, options, strip_or_none
 from provider_monitor.forms.ratings import date_required
 from provider_monitor.jinja import format_date
 from provider_monitor.services.visits import FINDING_QUESTIONS
@@ -327,6 +328,37 @@ class CancelForm(FlaskForm):
     def validate_reason(self, field):
         if not field.data:
             raise ValidationError("Enter why the visit is cancelled")
+
+
+COMMENT_LIMIT = 4000
+WHOLE_REPORT = "The report as a whole"
+
+
+class AboutField(ChoiceField):
+    """The key question a comment is about; blank is the report as a whole."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Select what your comment is about from the list") from None
+
+
+class CommentForm(FlaskForm):
+    """A provider's factual-accuracy comment on a shared report, about the whole of it or one key question."""
+
+    about = AboutField(
+        "What is your comment about?", blank=WHOLE_REPORT, choices=[(q.value, q.label) for q in FINDING_QUESTIONS]
+    )
+    body = TextAreaField(
+        "Your comment", widget=GovCharacterCount(), filters=[strip_or_none],
+        description="Say what is factually inaccurate and what is correct. You cannot change a comment once sent.",
+        validators=[
+            DataRequired("Enter your comment"),
+            Length(max=COMMENT_LIMIT, message=f"Comment must be {COMMENT_LIMIT:,} characters or fewer"),
+        ],
+    )  # fmt: skip
+    submit = SubmitField("Send comment", widget=GovSubmitInput())
 
 
 def expected_version(form) -> int | None:

@@ -19,12 +19,13 @@ from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
 from provider_monitor.models.user import User, UserSession
 from provider_monitor.models.visit import Visit, VisitCompliance, VisitFinding, visit_officer
+from provider_monitor.models.visit_feedback import VisitComment, VisitReadReceipt
 from provider_monitor.models.visit_policy import VisitPolicyBand, VisitPolicySettings
 
 __all__ = [
     "Action", "ActionEvent", "ActionEvidence", "AuditEvent", "Base", "CQCSettings", "CQCSyncRun", "Concern",
     "District", "Escalation", "EscalationAuthority", "EscalationDecision", "EscalationMeeting", "EscalationSettings",
     "EscalationTimer", "Provider", "concern_visit", "RatingChange", "RatingSnapshot",
-    "Service", "User", "UserSession", "Visit", "VisitCompliance", "VisitFinding", "VisitPolicyBand",
-    "VisitPolicySettings", "Ward", "visit_officer",
+    "Service", "User", "UserSession", "Visit", "VisitComment", "VisitCompliance", "VisitFinding", "VisitPolicyBand",
+    "VisitPolicySettings", "VisitReadReceipt", "Ward", "visit_officer",
 ]  # fmt: skip

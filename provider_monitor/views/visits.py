@@ -9,12 +9,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from provider_monitor.access import roles, signed_in
-from provider_monitor.enums import PROVIDER_VISIBLE_REPORT_STATUSES, ComplianceArea, VisitKind, VisitStatus
+from provider_monitor.enums import PROVIDER_VISIBLE_REPORT_STATUSES, ComplianceArea, Role, VisitKind, VisitStatus
 from provider_monitor.extensions import db
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.visits import (
     STEP_FORMS,
     CancelForm,
+    CommentForm,
     DetailsForm,
     FinaliseForm,
     PlanForm,
@@ -23,12 +24,13 @@ from provider_monitor.forms.visits import (
     expected_version,
 )
 from provider_monitor.jinja import format_date
-from provider_monitor.services import care_services, visits
+from provider_monitor.models.base import utcnow
+from provider_monitor.services import care_services, visit_feedback, visits
 from provider_monitor.services.action_rules import ACTION_RAISERS
-from provider_monitor.services.exceptions import EditConflict
+from provider_monitor.services.exceptions import EditConflict, FieldError
 from provider_monitor.services.visit_policy import load_policy
 from provider_monitor.services.visit_rules import REPORT_SHARERS, REPORT_SIGNERS, VISIT_LOGGERS
-from provider_monitor.views.helpers import or_404, save_or_report
+from provider_monitor.views.helpers import add_field_error, or_404, save_or_report
 
 bp = Blueprint("visits", __name__)
 
@@ -246,14 +248,69 @@ def _render_view(visit, status: int = 200, **overrides):
         "start_form": FlaskForm(formdata=None),
         "summary": None,
     }
+    context |= _feedback_context(visit, staff)
     context |= overrides
     return render_template("visits/view.html", **context), status
+
+
+def _feedback_context(visit, staff: bool) -> dict:
+    """Factual-accuracy comments for all who see the report; the form for the provider; who read it for staff."""
+    visible = visit.status in PROVIDER_VISIBLE_REPORT_STATUSES
+    today = _today()
+    window_open = visit.status == VisitStatus.SHARED and visits.comment_window_open(visit, today)
+    return {
+        "comments": visit_feedback.comments_for(db.session, visit) if visible else [],
+        "readers": visit_feedback.receipts_for(db.session, visit) if staff and visible else [],
+        "can_comment": current_user.is_provider_user and window_open,
+        "comment_days_left": (visit.comments_due_on - today).days if window_open else None,
+        "comment_form": CommentForm(formdata=None),
+        "unsaved_comment": None,
+    }
+
+
+def _record_read(visit) -> None:
+    """A provider user has the report in front of them: tell the officers. Called once the page is built,
+    because the commit expires what was loaded."""
+    if visit_feedback.record_read(db.session, visit, current_user, utcnow()):
+        db.session.commit()
 
 
 @bp.get("/visits/<int:visit_id>")
 @signed_in
 def view(visit_id: int):
-    return _render_view(_load(visit_id))
+    visit = _load(visit_id)
+    response = _render_view(visit)
+    _record_read(visit)
+    return response
+
+
+@bp.post("/visits/<int:visit_id>/comments")
+@roles(Role.PROVIDER)
+def comment(visit_id: int):
+    visit = _load(visit_id)
+    form = CommentForm()
+    try:
+        # The window may have closed, or the report been finalised, since the page was opened.
+        visit_feedback.check_can_comment(db.session, visit, current_user, _today())
+        if form.validate_on_submit():
+            visit_feedback.add_comment(
+                db.session, visit, current_user, about=form.about.data, body=form.body.data, today=_today()
+            )
+            db.session.commit()
+            flash("Your comment has been sent. The council will consider it before the report is finalised.", "success")
+            return redirect(url_for("visits.view", visit_id=visit_id, _anchor="comments"))
+    except visit_feedback.CommentRefused as error:
+        db.session.rollback()
+        summary = {"titleText": "There is a problem", "errorList": [{"text": str(error), "href": "#comments"}]}
+        # Their words are shown back, unsaved, so they can send them to the officer another way.
+        return _render_view(_load(visit_id), 409, summary=summary, unsaved_comment=form.body.data)
+    except FieldError as error:
+        db.session.rollback()
+        add_field_error(form, error.field, str(error))
+        visit = _load(visit_id)
+    if "csrf_token" in form.errors:
+        abort(400)
+    return _render_view(visit, 400, comment_form=form, summary=error_summary(form))
 
 
 def _refused(visit_id: int, message: str, status: int = 409, anchor: str = "report-status"):
@@ -355,4 +412,6 @@ def report(visit_id: int):
         flash("The printable report is ready once the report has been shared with the provider.", "info")
         return redirect(url_for("visits.view", visit_id=visit.id))
     actions = visits.actions_for_visit(db.session, visit)
-    return render_template("visits/report.html", visit=visit, service=visit.service, actions=actions)
+    response = render_template("visits/report.html", visit=visit, service=visit.service, actions=actions)
+    _record_read(visit)
+    return response

@@ -168,7 +168,9 @@ def test_a_provider_sees_only_shared_and_final_reports_of_their_own(client, logi
     main = text(soup.select_one("main"))
     assert "A settled, caring home." in main and "Sign every MAR chart" in main
     assert soup.select_one("[data-testid=audit-trail]") is None
-    assert soup.select("main form") == [] and soup.select_one(".govuk-summary-card__actions") is None
+    # The only form is the provider's factual-accuracy comment.
+    assert [form["action"] for form in soup.select("main form")] == [f"/visits/{shared.id}/comments"]
+    assert soup.select_one(".govuk-summary-card__actions") is None
     assert soup.find("a", string="Raise an action from this visit") is None
 
 
