@@ -34,6 +34,7 @@ from provider_monitor.services import (
     ratings,
     register,
     timeline,
+    visit_feedback,
 )
 from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
@@ -138,6 +139,8 @@ def view(service_id: int):
         # Concerns are internal: staff only, whoever they are about.
         open_concerns=concerns.open_about_service(db.session, current_user, service) if current_user.is_staff else [],
         can_log_concern=current_user.role in CONCERN_LOGGERS,
+        # What the provider has read, said and sent: for staff.
+        provider_activity=visit_feedback.provider_activity(db.session, service.id) if current_user.is_staff else [],
     )
 
 
