@@ -56,6 +56,21 @@ class Config:
     ESCALATIONS_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 200
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+    # The daily sweep's time (Europe/London), and how long without a successful sweep before admins are warned.
+    SWEEP_HOUR = _int("SWEEP_HOUR", 6)
+    SWEEP_STALE_HOURS = _int("SWEEP_STALE_HOURS", 26)
+    FLAGS_PAGE_SIZE = 50
+    # E-mail (digests of new flags): off unless MAIL_ENABLED; sent from the outbox table by the scheduler.
+    MAIL_ENABLED = _bool("MAIL_ENABLED", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "provider-monitor@example.gov.uk")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = _int("SMTP_PORT", 587)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 30)
+    # Retries of a message the mail server refused: 5, 10, 20… minutes apart, up to this many tries.
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
     # CQC Syndication API. The key can also be set by an admin in the app; this one wins.
     CQC_SUBSCRIPTION_KEY = os.environ.get("CQC_SUBSCRIPTION_KEY", "")
     CQC_API_BASE_URL = os.environ.get("CQC_API_BASE_URL", "https://api.service.cqc.org.uk/public/v1")

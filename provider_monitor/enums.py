@@ -262,3 +262,30 @@ class MeetingKind(LabelledEnum):
     FINDINGS = "findings", "Findings meeting"
     REVIEW = "review", "Review meeting"
     OTHER = "other", "Other meeting"
+
+
+class FlagKind(LabelledEnum):
+    """What a flag is about; every kind is raised and resolved by the daily sweep."""
+
+    VISIT_OVERDUE = "visit_overdue", "Visit overdue"
+    VISIT_DUE_SOON = "visit_due_soon", "Visit due soon"
+    NEVER_VISITED = "never_visited", "Never visited"
+    RATING_DECLINE = "rating_decline", "CQC rating decline"
+    ACTION_OVERDUE = "action_overdue", "Action overdue"
+    ESCALATION_REVIEW_OVERDUE = "escalation_review_overdue", "Escalation review overdue"
+    ESCALATION_TIMER_MISSED = "escalation_timer_missed", "Escalation deadline missed"
+    CONTRACT_EXPIRING = "contract_expiring", "Contract expiring"
+    REGISTRATION_CANCELLED = "registration_cancelled", "CQC registration cancelled"
+
+
+class FlagSeverity(LabelledEnum):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class JobStatus(LabelledEnum):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped: another runner had it"

@@ -14,6 +14,7 @@ from provider_monitor.models.escalation import (
     EscalationSettings,
     EscalationTimer,
 )
+from provider_monitor.models.flag import Flag, FlagNote, JobRun, OutboxMessage
 from provider_monitor.models.provider import Provider
 from provider_monitor.models.rating import RatingChange, RatingSnapshot
 from provider_monitor.models.service import Service
@@ -25,7 +26,8 @@ from provider_monitor.models.visit_policy import VisitPolicyBand, VisitPolicySet
 __all__ = [
     "Action", "ActionEvent", "ActionEvidence", "AuditEvent", "Base", "CQCSettings", "CQCSyncRun", "Concern",
     "District", "Escalation", "EscalationAuthority", "EscalationDecision", "EscalationMeeting", "EscalationSettings",
-    "EscalationTimer", "Provider", "concern_visit", "RatingChange", "RatingSnapshot",
+    "EscalationTimer", "Flag", "FlagNote", "JobRun", "OutboxMessage", "Provider", "concern_visit", "RatingChange",
+    "RatingSnapshot",
     "Service", "User", "UserSession", "Visit", "VisitComment", "VisitCompliance", "VisitFinding", "VisitPolicyBand",
     "VisitPolicySettings", "VisitReadReceipt", "Ward", "visit_officer",
 ]  # fmt: skip

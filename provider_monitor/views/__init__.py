@@ -14,18 +14,20 @@ def register_blueprints(app: Flask) -> None:
         cqc_admin,
         escalation_settings,
         escalations,
+        flags,
         health,
         home,
         portal,
         providers,
         ratings,
+        scheduler_admin,
         services,
         visit_policy,
         visits,
     )
 
     for module in (
-        auth, home, health, services, providers, ratings, caseload, visits, actions, concerns, escalations,
-        visit_policy, admin_users, cqc_admin, escalation_settings, portal, api,
+        auth, home, health, services, providers, ratings, caseload, visits, actions, concerns, escalations, flags,
+        visit_policy, admin_users, cqc_admin, escalation_settings, scheduler_admin, portal, api,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
