@@ -11,6 +11,7 @@ from config import TestingConfig
 from provider_monitor import create_app
 from provider_monitor.enums import Role
 from provider_monitor.extensions import db
+from provider_monitor.models import Flag
 from provider_monitor.services import auth
 from tests import factories
 
@@ -136,6 +137,12 @@ def other_provider_records(app_ctx):
     decision = factories.EscalationDecisionFactory(escalation=escalation, reason="Secret Other reason")
     meeting = factories.EscalationMeetingFactory(escalation=escalation, minutes="Secret Other minutes")
     timer = factories.EscalationTimerFactory(escalation=escalation)
+    flag = Flag(
+        kind="visit_overdue", subject_key=f"service:{service.id}", provider_id=service.provider_id,
+        service_id=service.id, severity="high", evidence="Secret Other evidence",
+    )  # fmt: skip
+    db.session.add(flag)
+    db.session.commit()
     return {
         "service_id": service.id,
         "provider_id": service.provider_id,
@@ -148,6 +155,7 @@ def other_provider_records(app_ctx):
         "decision_id": decision.id,
         "meeting_id": meeting.id,
         "timer_id": timer.id,
+        "flag_id": flag.id,
         "step": "details",
         "anything": "x",
     }

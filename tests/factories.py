@@ -3,7 +3,7 @@
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from provider_monitor.enums import RegistrationStatus, Role, Sector, ServiceType
+from provider_monitor.enums import FlagKind, FlagSeverity, RegistrationStatus, Role, Sector, ServiceType
 from provider_monitor.extensions import db
 from provider_monitor.models import (
     Action,
@@ -14,6 +14,7 @@ from provider_monitor.models import (
     EscalationDecision,
     EscalationMeeting,
     EscalationTimer,
+    Flag,
     Provider,
     Service,
     User,
@@ -215,3 +216,35 @@ class EscalationTimerFactory(Base):
     kind = "level_review"
     started_on = factory.LazyFunction(lambda: _days_ago(14))
     due_on = factory.LazyFunction(lambda: _days_ago(-28))
+
+
+class FlagFactory(Base):
+    """An open flag on a service (the sweep's job in real life)."""
+
+    class Meta:
+        model = Flag
+        exclude = ("on",)
+
+    on = factory.SubFactory(ServiceFactory)
+    service_id = factory.LazyAttribute(lambda o: o.on.id if o.on else None)
+    provider_id = factory.LazyAttribute(lambda o: o.on.provider_id)
+    kind = FlagKind.VISIT_OVERDUE
+    subject_key = factory.LazyAttributeSequence(lambda o, n: f"service:{o.on.id}" if o.on else f"escalation:{n}")
+    severity = FlagSeverity.MEDIUM
+    evidence = factory.Sequence(lambda n: f"Visit due 1 March 2026, {n} days overdue")
+
+
+def provider_wide_flag(provider, **kwargs) -> Flag:
+    """A flag on a whole provider (no service)."""
+    flag = Flag(
+        kind=kwargs.pop("kind", FlagKind.ESCALATION_REVIEW_OVERDUE),
+        subject_key=kwargs.pop("subject_key", "escalation:77"),
+        provider_id=provider.id,
+        service_id=None,
+        severity=FlagSeverity.HIGH,
+        evidence="Review due",
+        **kwargs,
+    )
+    db.session.add(flag)
+    db.session.commit()
+    return flag

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 
 from provider_monitor.api import query
+from provider_monitor.api.flags_api import flag_paths, flag_schemas
 from provider_monitor.api.openapi_parts import choice as _choice
 from provider_monitor.api.openapi_parts import enum_of as _enum
 from provider_monitor.api.openapi_parts import get_operation as _get
@@ -41,8 +42,8 @@ PAGE_LINKS_OPTIONAL = frozenset({"next", "prev"})
 DEFAULT_MAX_PER_PAGE = 200  # config.Config.API_MAX_PAGE_SIZE, for use outside an app
 SCOPING = (
     "Staff see every record. A provider user only ever sees their own provider's records: anything "
-    "else is answered exactly as if it did not exist (an empty list, or 404, never 403). Concerns are the "
-    "one exception: they are for council staff only, and a provider user is refused them (403)."
+    "else is answered exactly as if it did not exist (an empty list, or 404, never 403). Concerns "
+    "and flags are the exceptions: they are for council staff only, and a provider user is refused them (403)."
 )
 
 
@@ -195,6 +196,7 @@ def _schemas() -> dict:
         "Errors": _object({"errors": errors}, "Every problem found with the request"),
         **monitoring_schemas(),
         **casework_schemas(),
+        **flag_schemas(),
     }
 
 
@@ -235,6 +237,7 @@ def _paths(max_per_page: int) -> dict:
         ),
         **monitoring_paths(max_per_page, SCOPING),
         **casework_paths(max_per_page, SCOPING),
+        **flag_paths(max_per_page),
         "/api/v1/openapi.json": _get("This document", "Public: no sign-in", [], _json("OpenAPI 3.1", {})),
     }
     paths["/api/v1/openapi.json"]["get"]["security"] = []

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from provider_monitor.access import public, signed_in, staff_only
 from provider_monitor.api import records, records_casework
+from provider_monitor.api.flags_api import flag_json, parse_flag_query
 from provider_monitor.api.query import (
     ApiInputError,
     parse_action_query,
@@ -25,6 +26,7 @@ from provider_monitor.services import (
     concerns,
     escalation_records,
     escalations,
+    flag_queries,
     providers,
     rating_changes,
     ratings,
@@ -172,6 +174,21 @@ def get_concern(concern_id: int):
     concern = or_404(concerns.get_concern, db.session, current_user, concern_id)
     visits = records_casework.linked_visit_ids(db.session, [concern.id])
     return jsonify(data=concern_json(concerns.redacted_for(current_user, concern), concern, visits[concern.id]))
+
+
+@bp.get("/flags")
+@staff_only
+def list_flags():
+    filters = parse_flag_query(request.args, max_per_page=_max_per_page())
+    page = flag_queries.search(db.session, current_user, filters)
+    return _paged([flag_json(f) for f in page.items], page, "api.list_flags")
+
+
+@bp.get("/flags/<int:flag_id>")
+@staff_only
+def get_flag(flag_id: int):
+    flag = or_404(flag_queries.get_flag, db.session, current_user, flag_id)
+    return jsonify(data=flag_json(flag))
 
 
 @bp.get("/openapi.json")

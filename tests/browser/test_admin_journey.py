@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 
 NEW_EMAIL = "sam.okafor@nottscc.example.gov.uk"
 SIGN_IN_FOR_SERVICES = re.compile(r"/sign-in\?next=(/|%2F)services$")
+SIGN_IN_FOR_HOME = re.compile(r"/sign-in\?next=(/|%2F)$")
 
 
 def add_user(page, name: str, email: str, role: str) -> str:
@@ -36,7 +37,7 @@ def test_an_admin_adds_a_user_then_deactivates_them(page, open_page):
     # The new officer can sign in with it, in a browser of their own.
     theirs = open_page()
     sign_in(theirs, NEW_EMAIL, password)
-    expect(theirs.get_by_role("heading", level=1)).to_have_text("Services")
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Your flags")
 
     page.get_by_role("link", name="Back to users").click()
     page.get_by_role("link", name="Sam Okafor", exact=True).click()
@@ -70,8 +71,9 @@ def test_after_signing_out_back_and_reload_go_to_sign_in(page):
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("You have signed out")
 
+    # Back goes to the home page the officer landed on, which now asks them to sign in.
     page.go_back()
-    expect(page).to_have_url(SIGN_IN_FOR_SERVICES)
+    expect(page).to_have_url(SIGN_IN_FOR_HOME)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Provider Monitor")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
