@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run serve test test-postgres browsers bench lint format migration clean
+.PHONY: help install assets run serve scheduler test test-postgres browsers bench lint format migration clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,15 +46,22 @@ assets: static/dist/.built ## Build the CSS and JavaScript into static/dist
 	@printf 'APP_ENV=development\nSECRET_KEY=%s\nDATABASE_URL=sqlite:///%s/instance/provider_monitor.db\n' \
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" "$(CURDIR)" > .env
 
-run: install .env ## Set up, load demo data into SQLite and serve on http://127.0.0.1:5000
+run: install .env ## Set up, load demo data into SQLite, serve on http://127.0.0.1:5000 with the scheduler
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	$(MAKE) --no-print-directory serve
 
-serve: ## Serve the app (no setup)
-	@echo "Provider Monitor: http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+# The scheduler is its own process (never inside the web server): started beside it, stopped with it.
+# Ctrl+C reaches both; the trap also stops the scheduler if the web server exits any other way.
+serve: ## Serve the app and run the scheduler beside it (no setup); Ctrl+C stops both
+	@echo "Provider Monitor: http://$(HOST):$(PORT)  (Ctrl+C stops the web server and the scheduler)"
+	@$(FLASK) scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+scheduler: ## Run the scheduler alone (no setup; one per database); Ctrl+C stops it
+	$(FLASK) scheduler run
 
 browsers: ## Install Chromium for the browser tests (Debian; needs root)
 	@if [ -x /usr/bin/chromium ]; then echo "Chromium is installed"; \
