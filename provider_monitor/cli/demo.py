@@ -33,6 +33,7 @@ def _summary_lines(summary: Summary) -> list[str]:
         summary.ratings,
         summary.visits,
         summary.escalations,
+        summary.flags,
     ]
 
 

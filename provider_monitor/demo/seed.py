@@ -25,6 +25,8 @@ from provider_monitor.demo.visits import add_visits
 from provider_monitor.demo.visits import summary_line as visits_summary_line
 from provider_monitor.enums import Sector, ServiceType
 from provider_monitor.models import Base, District, Provider, Service, User
+from provider_monitor.models.base import utcnow
+from provider_monitor.services import flags
 
 
 class DemoDataError(Exception):
@@ -43,6 +45,7 @@ class Summary:
     ratings: str
     visits: str
     escalations: str
+    flags: str
     provider_account: str
 
     @property
@@ -102,6 +105,7 @@ def summarise(session: Session, today: date | None = None) -> Summary:
         ratings=summary_line(session, today or date.today()),
         visits=visits_summary_line(session, today or date.today()),
         escalations=escalations_summary_line(session, today or date.today()),
+        flags=flags.open_summary(session),
         provider_account=provider_account_line(session, today or date.today()),
     )  # fmt: skip
 
@@ -140,6 +144,8 @@ def build(session: Session, rng: random.Random, today: date) -> list[accounts.De
     escalation_rng = random.Random(rng.random())
     accounts.add_senior_staff(session, escalation_rng, staff)
     add_escalations(session, escalation_rng, everything, staff, today)
+    # One sweep, so the Flags page and the map's layers show real cases from the start.
+    flags.sweep(session, today=today, now=utcnow())
     return staff.accounts
 
 
