@@ -412,6 +412,9 @@ def report(visit_id: int):
         flash("The printable report is ready once the report has been shared with the provider.", "info")
         return redirect(url_for("visits.view", visit_id=visit.id))
     actions = visits.actions_for_visit(db.session, visit)
-    response = render_template("visits/report.html", visit=visit, service=visit.service, actions=actions)
+    comments = visit_feedback.comments_for(db.session, visit)
+    response = render_template(
+        "visits/report.html", visit=visit, service=visit.service, actions=actions, comments=comments
+    )
     _record_read(visit)
     return response
