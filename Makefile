@@ -80,6 +80,7 @@ bench: install ## Benchmarks: print timings and query counts at England scale
 	$(BIN)/python -m benchmarks.cqc_import
 	$(BIN)/python -m benchmarks.visits
 	$(BIN)/python -m benchmarks.escalations
+	$(BIN)/python -m benchmarks.sweep
 
 lint: $(VENV)/.installed ## Check style
 	$(BIN)/ruff check .
