@@ -40,6 +40,9 @@ def service_names(page):
 
 def test_an_officer_searches_filters_sorts_and_opens_a_service(page, register):
     sign_in_as(page)
+    # Officers land on their flags; the register is one click away in the menu.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your flags")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Services", exact=True).click()
     expect(page).to_have_url(re.compile(r"/services$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Services")
     expect(page).to_have_title(title_pattern("Services"))
@@ -95,6 +98,7 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(page
 
 def test_a_search_that_is_too_long_shows_the_error_summary(page, register):
     sign_in_as(page)
+    page.goto("/services")
     page.get_by_label("Search", exact=True).fill("x" * 101)
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_title(title_pattern("Services", error=True))
