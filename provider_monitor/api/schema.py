@@ -139,6 +139,7 @@ def _schemas() -> dict:
         "district_code": _nullable(_type("string", "ONS district code")),
         "district_name": _nullable(text),
         "ward_code": _nullable(_type("string", "ONS ward code")),
+        "ward_name": _nullable(text),
         "capacity": _nullable(_type("integer", "Beds or places")),
         "link_officer_id": _nullable(_type("integer", "The link officer's user id")),
         "contract_manager_id": _nullable(_type("integer", "The contract manager's user id")),

@@ -46,7 +46,7 @@ def service_escalation_json(escalation: EscalationInForce | None) -> dict | None
 def service_json(
     service: Service, current: RatingSnapshot | None = None, escalation: EscalationInForce | None = None
 ) -> dict:
-    """A service with its provider and district (both loaded with it), current CQC ratings and escalation."""
+    """A service with its provider, district and ward (loaded with it), current CQC ratings and escalation."""
     return {
         "id": service.id,
         "name": service.name,
@@ -68,6 +68,7 @@ def service_json(
         "district_code": service.district_code,
         "district_name": service.district.name if service.district else None,
         "ward_code": service.ward_code,
+        "ward_name": service.ward.name if service.ward else None,
         "capacity": service.capacity,
         "link_officer_id": service.link_officer_id,
         "contract_manager_id": service.contract_manager_id,

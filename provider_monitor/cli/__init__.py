@@ -1,4 +1,4 @@
-"""Command-line interface: `flask --app wsgi users|demo …`."""
+"""Command-line interface: `flask --app wsgi users|demo|geo …`."""
 
 from flask import Flask
 
@@ -7,6 +7,7 @@ def register(app: Flask) -> None:
     from provider_monitor.cli.cqc import cqc_cli
     from provider_monitor.cli.demo import demo_cli
     from provider_monitor.cli.flags import flags_cli
+    from provider_monitor.cli.geo import geo_cli
     from provider_monitor.cli.scheduler import scheduler_cli
     from provider_monitor.cli.users import users_cli
 
@@ -14,4 +15,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(cqc_cli)
     app.cli.add_command(flags_cli)
+    app.cli.add_command(geo_cli)
     app.cli.add_command(scheduler_cli)

@@ -1,7 +1,7 @@
 """Every model, imported in one place for Alembic autogenerate and the shell."""
 
 from provider_monitor.models.action import Action, ActionEvent, ActionEvidence
-from provider_monitor.models.area import District, Ward
+from provider_monitor.models.area import Boundary, District, Ward
 from provider_monitor.models.audit import AuditEvent
 from provider_monitor.models.base import Base
 from provider_monitor.models.concern import Concern, concern_visit
@@ -24,7 +24,7 @@ from provider_monitor.models.visit_feedback import VisitComment, VisitReadReceip
 from provider_monitor.models.visit_policy import VisitPolicyBand, VisitPolicySettings
 
 __all__ = [
-    "Action", "ActionEvent", "ActionEvidence", "AuditEvent", "Base", "CQCSettings", "CQCSyncRun", "Concern",
+    "Action", "ActionEvent", "ActionEvidence", "AuditEvent", "Base", "Boundary", "CQCSettings", "CQCSyncRun", "Concern",
     "District", "Escalation", "EscalationAuthority", "EscalationDecision", "EscalationMeeting", "EscalationSettings",
     "EscalationTimer", "Flag", "FlagNote", "JobRun", "OutboxMessage", "Provider", "concern_visit", "RatingChange",
     "RatingSnapshot",

@@ -49,6 +49,7 @@ def staff_choices(session: Session, *roles: Role, with_role: bool = False) -> li
 
 def create_service(session: Session, data: dict) -> Service:
     service = Service(**data)
+    _place(session, service)
     session.add(service)
     flush_checked(session, UNIQUE_MESSAGES, noun="service")
     return service
@@ -56,5 +57,14 @@ def create_service(session: Session, data: dict) -> Service:
 
 def update_service(session: Session, service: Service, data: dict, *, expected_version: int | None) -> Service:
     apply_changes(session, service, data, expected_version=expected_version, noun="service")
+    _place(session, service)
     flush_checked(session, UNIQUE_MESSAGES, noun="service")
     return service
+
+
+def _place(session: Session, service: Service) -> None:
+    """Give a saved service its district and ward from its coordinates, when boundaries are loaded."""
+    # geopandas takes a second to import: web workers load it only when a service is saved.
+    from provider_monitor.services.geo import assign_service
+
+    assign_service(session, service)

@@ -255,6 +255,7 @@ def _with_related(stmt: sa.Select) -> sa.Select:
     return stmt.options(
         contains_eager(Service.provider),
         contains_eager(Service.district),
+        joinedload(Service.ward),
         joinedload(Service.link_officer.of_type(link_officer)),
         joinedload(Service.contract_manager.of_type(contract_manager)),
         selectinload(Service.current_rating),
