@@ -10,7 +10,8 @@ from tests.routes import PUBLIC_ENDPOINTS, allowed_roles, routes, url_for_rule
 
 STAFF_LISTS = (
     "/services", "/services.csv", "/caseload", "/caseload.csv", "/action-plans", "/action-plans.csv", "/concerns",
-    "/escalations", "/api/v1/concerns", "/rating-changes", "/rating-changes.csv",
+    "/escalations", "/api/v1/concerns", "/rating-changes", "/rating-changes.csv", "/dashboards/market",
+    "/dashboards/caseload",
 )  # fmt: skip
 OTHER_NAMES = ("Other Provider Group", "Secret Other House", "Secret Other concern", "Secret Other action")
 

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
         caseload,
         concerns,
         cqc_admin,
+        dashboards,
         escalation_settings,
         escalations,
         flags,
@@ -29,5 +30,6 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         auth, home, health, services, providers, ratings, caseload, visits, actions, concerns, escalations, flags,
         visit_policy, admin_users, cqc_admin, escalation_settings, scheduler_admin, portal, api,
+        dashboards,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
