@@ -31,12 +31,19 @@ node_modules/.installed: package.json package-lock.json | $(VENV)/.installed
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-static/dist/.built: node_modules/.installed $(wildcard static/src/scss/*.scss) static/src/js/app.mjs
+static/dist/.built: node_modules/.installed $(wildcard static/src/scss/*.scss) static/src/js/app.mjs static/src/js/map.mjs
 	mkdir -p static/dist/assets
 	$(NPM) run --silent build:css
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/dist/
 	cp static/src/js/app.mjs static/dist/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets/images static/dist/assets/
+	# The county map: Leaflet and its cluster plugin from npm, served by the app (never a CDN).
+	mkdir -p static/dist/leaflet
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css static/dist/leaflet/
+	cp -r node_modules/leaflet/dist/images static/dist/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+		node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/dist/leaflet/
+	cp static/src/js/map.mjs static/dist/
 	touch $@
 
 assets: static/dist/.built ## Build the CSS and JavaScript into static/dist
@@ -50,6 +57,9 @@ run: install .env ## Set up, load demo data into SQLite, serve on http://127.0.0
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
+	@# Real ONS boundaries for the map, when the shared data folder is beside this one.
+	@if [ -d ../shared/data/geo ]; then $(FLASK) geo load ../shared/data/geo/nottinghamshire_county.geojson \
+		../shared/data/geo/nottinghamshire_districts.geojson ../shared/data/geo/nottinghamshire_wards.geojson; fi
 	$(MAKE) --no-print-directory serve
 
 # The scheduler is its own process (never inside the web server): started beside it, stopped with it.
@@ -81,6 +91,7 @@ bench: install ## Benchmarks: print timings and query counts at England scale
 	$(BIN)/python -m benchmarks.visits
 	$(BIN)/python -m benchmarks.escalations
 	$(BIN)/python -m benchmarks.sweep
+	$(BIN)/python -m benchmarks.dashboards
 
 lint: $(VENV)/.installed ## Check style
 	$(BIN)/ruff check .

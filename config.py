@@ -85,6 +85,10 @@ class Config:
     # Evidence files providers attach to actions: kept outside static/, served only through checked routes.
     EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR") or str(ROOT / "instance" / "evidence")
     EVIDENCE_MAX_BYTES = _int("EVIDENCE_MAX_BYTES", 8 * 1024 * 1024)
+    # The county map's background tiles: OpenStreetMap by default, a council tile server in production;
+    # blank for no tiles (boundaries and services still show). The attribution is the tile provider's.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 
     @classmethod
     def check(cls) -> None:
@@ -119,6 +123,8 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "testing-secret-key-that-is-long-enough-0123456789"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
+    # Tests never fetch map tiles from the internet.
+    MAP_TILE_URL = ""
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestingConfig}

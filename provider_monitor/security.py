@@ -6,6 +6,7 @@ import logging
 import secrets
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
@@ -18,14 +19,23 @@ from provider_monitor.services.audit import Actor, reset_actor, set_actor
 log = logging.getLogger(__name__)
 
 
-def content_security_policy(nonce: str) -> str:
-    """A strict CSP: our own assets only; inline script only with this response's nonce."""
+def tile_origin(tile_url: str) -> str | None:
+    """The scheme and host of an external map tile server (for img-src), or None for local or no tiles."""
+    parts = urlsplit(tile_url or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def content_security_policy(nonce: str, tile_origin: str | None = None) -> str:
+    """A strict CSP: our own assets only (and map tiles from the configured tile server); inline script only
+    with this response's nonce."""
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            f"img-src 'self' data:{' ' + tile_origin if tile_origin else ''}",
             "font-src 'self'",
             "connect-src 'self'",
             "object-src 'none'",
@@ -37,7 +47,8 @@ def content_security_policy(nonce: str) -> str:
 
 
 def _security_headers(response):
-    response.headers["Content-Security-Policy"] = content_security_policy(g.get("csp_nonce", ""))
+    tiles = tile_origin(current_app.config.get("MAP_TILE_URL", ""))
+    response.headers["Content-Security-Policy"] = content_security_policy(g.get("csp_nonce", ""), tiles)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         caseload,
         concerns,
+        county_map,
         cqc_admin,
         dashboards,
         escalation_settings,
@@ -30,6 +31,6 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         auth, home, health, services, providers, ratings, caseload, visits, actions, concerns, escalations, flags,
         visit_policy, admin_users, cqc_admin, escalation_settings, scheduler_admin, portal, api,
-        dashboards,
+        dashboards, county_map,
     ):  # fmt: skip
         app.register_blueprint(module.bp)

@@ -1,0 +1,148 @@
+// The county map: district choropleth, county outline and clustered service points, drawn with Leaflet
+// (served from static/dist, loaded before this module as the global L). No inline scripts or styles:
+// Leaflet styles elements through the CSSOM, which the CSP allows. Boundaries and points come from
+// the app's own GeoJSON endpoints, so the map works when background tiles cannot load.
+
+const RATING_COLOURS = {
+  Outstanding: "#00703c",
+  Good: "#1d70b8",
+  "Requires improvement": "#f47738",
+  Inadequate: "#d4351c",
+};
+const NOT_RATED = "#505a5f";
+const SHADES = ["#f3f2f1", "#c5d9eb", "#8eb8dc", "#5694ca", "#2b6aa5"];
+// Each highlight layer: which services it rings, and the ring's colour.
+const HIGHLIGHTS = {
+  overdue: { colour: "#912b88", test: (p) => p.overdue },
+  declined: { colour: "#d4351c", test: (p) => p.declined },
+  concerns: { colour: "#ffdd00", test: (p) => p.open_concerns > 0 },
+  suspension_red: { colour: "#d4351c", test: (p) => p.suspension === "red" },
+  suspension_amber: { colour: "#f47738", test: (p) => p.suspension === "amber" },
+};
+
+async function fetchJson(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.json();
+}
+
+function shade(value, max) {
+  if (value === null || value === undefined || max <= 0) return SHADES[0];
+  const step = Math.min(SHADES.length - 1, Math.floor((value / max) * (SHADES.length - 1) + 0.5));
+  return SHADES[step];
+}
+
+function row(list, term, detail) {
+  const dt = document.createElement("dt");
+  dt.textContent = term;
+  const dd = document.createElement("dd");
+  dd.textContent = detail;
+  list.append(dt, dd);
+}
+
+// Built from DOM nodes with textContent: names come from the register and are never parsed as HTML.
+function popupContent(p) {
+  const box = document.createElement("div");
+  box.className = "map-popup";
+  const heading = document.createElement("h3");
+  heading.className = "govuk-heading-s govuk-!-margin-bottom-1";
+  heading.textContent = p.name;
+  const list = document.createElement("dl");
+  list.className = "govuk-body-s govuk-!-margin-bottom-1";
+  row(list, "CQC Overall", p.cqc_overall);
+  row(list, "Service type", p.service_type);
+  if ("next_visit_due" in p) {
+    row(list, "Next visit due", p.next_visit_due ? new Date(p.next_visit_due).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) + (p.overdue ? " (overdue)" : "") : "Not known");
+    row(list, "Open flags", String(p.open_flags));
+  }
+  const link = document.createElement("a");
+  link.className = "govuk-link";
+  link.href = p.url;
+  link.textContent = "View service";
+  box.append(heading, list, link);
+  return box;
+}
+
+function tileLayer(element) {
+  const url = element.dataset.tileUrl;
+  if (!url) return null;
+  const layer = L.tileLayer(url, { maxZoom: 19, attribution: element.dataset.tileAttribution || "" });
+  // A tile server that is down leaves a blank background; boundaries and points still draw.
+  layer.on("tileerror", () => element.classList.add("county-map--no-tiles"));
+  return layer;
+}
+
+async function start(element) {
+  element.style.height = "36rem"; // CSSOM, not an inline style attribute
+  const map = L.map(element, { minZoom: 5, maxZoom: 18 }).setView([52.6, -1.5], 7);
+  map.attributionControl.addAttribution(element.dataset.onsAttribution);
+  tileLayer(element)?.addTo(map);
+  const servicesPane = map.createPane("services");
+  servicesPane.style.zIndex = "450";
+  const ringsPane = map.createPane("rings");
+  ringsPane.style.zIndex = "460";
+  ringsPane.style.pointerEvents = "none";
+
+  const [county, districts, points] = await Promise.all([
+    fetchJson(element.dataset.countyUrl),
+    fetchJson(element.dataset.districtsUrl),
+    fetchJson(element.dataset.pointsUrl),
+  ]);
+
+  const values = districts.features.map((f) => f.properties.value).filter((v) => v !== null);
+  const max = districts.features[0]?.properties.measure === "good_or_better" ? 100 : Math.max(0, ...values);
+  const districtLayer = L.geoJSON(districts, {
+    style: (f) => ({ color: "#0b0c0c", weight: 1, fillOpacity: 0.6, fillColor: shade(f.properties.value, max) }),
+    onEachFeature: (f, layer) => {
+      const p = f.properties;
+      const value = p.value === null ? "no services" : p.measure === "good_or_better" ? `${p.value}%` : String(p.value);
+      layer.bindTooltip(`${p.name}: ${value}`, { sticky: true });
+    },
+  }).addTo(map);
+  const countyLayer = L.geoJSON(county, { style: { color: "#0b0c0c", weight: 3, fill: false }, interactive: false }).addTo(map);
+
+  const cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+  const rings = Object.fromEntries(Object.keys(HIGHLIGHTS).map((key) => [key, L.layerGroup()]));
+  for (const feature of points.features) {
+    const [lon, lat] = feature.geometry.coordinates;
+    const p = feature.properties;
+    const colour = RATING_COLOURS[p.cqc_overall] || NOT_RATED;
+    const marker = L.circleMarker([lat, lon], {
+      pane: "services", radius: 7, color: "#0b0c0c", weight: 1, fillColor: colour, fillOpacity: 0.9,
+      className: "map-service",
+    });
+    marker.bindPopup(() => popupContent(p));
+    marker.bindTooltip(p.name);
+    cluster.addLayer(marker);
+    for (const [key, highlight] of Object.entries(HIGHLIGHTS)) {
+      if (highlight.test(p)) {
+        rings[key].addLayer(L.circleMarker([lat, lon], {
+          pane: "rings", radius: 12, color: highlight.colour, weight: 4, fill: false, interactive: false,
+          className: `map-ring map-ring--${key}`,
+        }));
+      }
+    }
+  }
+  map.addLayer(cluster);
+
+  for (const input of document.querySelectorAll("[data-map-layer]")) {
+    const layer = rings[input.dataset.mapLayer];
+    if (!layer) continue;
+    const toggle = () => (input.checked ? map.addLayer(layer) : map.removeLayer(layer));
+    input.addEventListener("change", toggle);
+    toggle();
+  }
+
+  const bounds = countyLayer.getBounds().isValid() ? countyLayer.getBounds()
+    : districtLayer.getBounds().isValid() ? districtLayer.getBounds() : cluster.getBounds();
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], maxZoom: 13 });
+  element.dataset.ready = "true";
+}
+
+const element = document.getElementById("county-map");
+if (element && window.L) {
+  start(element).catch((error) => {
+    element.dataset.ready = "error";
+    console.error("The map could not be drawn:", error);
+  });
+}
