@@ -7,6 +7,7 @@ import platform
 import sqlite3
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,3 +130,18 @@ def signed_in_client(app: Flask, user_id: int, *, user_agent: str = "benchmark")
         session["_fresh"] = True
         session.permanent = True
     return client
+
+
+def run_sections(make_run, sections) -> int:
+    """Run a benchmark's sections in one environment, then print its report with the total run time."""
+    from benchmarks.measure import progress
+
+    started = time.perf_counter()
+    with bench_environment() as env:
+        run = make_run(env)
+        for section in sections:
+            progress(section.__name__)
+            section(run)
+    run.report.paragraph(f"Total run time: {time.perf_counter() - started:,.1f} s.")
+    print(run.report.render(), end="")
+    return 0

@@ -11,7 +11,6 @@ every service) signed in. Prints a Markdown report on stdout (progress on stderr
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +20,7 @@ from flask.testing import FlaskClient
 
 from benchmarks.casework_data import SUSPENSION_LEVEL, CaseworkBuilder
 from benchmarks.data import ENGLAND, RegisterBuilder, Scale, table_counts
-from benchmarks.environment import BenchEnvironment, bench_environment, signed_in_client
+from benchmarks.environment import BenchEnvironment, run_sections, signed_in_client
 from benchmarks.measure import (
     BenchmarkError,
     QueryLog,
@@ -374,15 +373,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    started = time.perf_counter()
-    with bench_environment() as env:
-        run = Run(env=env, sizes=QUICK if options.quick else FULL, options=options)
-        for section in SECTIONS:
-            progress(section.__name__)
-            section(run)
-    run.report.paragraph(f"Total run time: {time.perf_counter() - started:,.1f} s.")
-    print(run.report.render(), end="")
-    return 0
+    sizes = QUICK if options.quick else FULL
+    return run_sections(lambda env: Run(env=env, sizes=sizes, options=options), SECTIONS)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from benchmarks.data import ENGLAND, RegisterBuilder, Scale, table_counts
-from benchmarks.environment import BenchEnvironment, bench_environment, signed_in_client
+from benchmarks.environment import BenchEnvironment, run_sections, signed_in_client
 from benchmarks.measure import (
     QueryLog,
     Report,
@@ -333,15 +332,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     sizes = QUICK if options.quick else FULL
-    started = time.perf_counter()
-    with bench_environment() as env:
-        run = Run(env=env, sizes=sizes, options=options)
-        for section in SECTIONS:
-            progress(section.__name__)
-            section(run)
-    run.report.paragraph(f"Total run time: {time.perf_counter() - started:,.1f} s.")
-    print(run.report.render(), end="")
-    return 0
+    return run_sections(lambda env: Run(env=env, sizes=sizes, options=options), SECTIONS)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ are signed in. Prints a Markdown report on stdout (progress on stderr). No figur
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from benchmarks.data import ENGLAND, RegisterBuilder, Scale, table_counts
-from benchmarks.environment import BenchEnvironment, bench_environment, signed_in_client
+from benchmarks.environment import BenchEnvironment, run_sections, signed_in_client
 from benchmarks.measure import (
     BenchmarkError,
     QueryLog,
@@ -305,15 +304,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    started = time.perf_counter()
-    with bench_environment() as env:
-        run = Run(env=env, sizes=QUICK if options.quick else FULL, options=options)
-        for section in SECTIONS:
-            progress(section.__name__)
-            section(run)
-    run.report.paragraph(f"Total run time: {time.perf_counter() - started:,.1f} s.")
-    print(run.report.render(), end="")
-    return 0
+    sizes = QUICK if options.quick else FULL
+    return run_sections(lambda env: Run(env=env, sizes=sizes, options=options), SECTIONS)
 
 
 if __name__ == "__main__":
