@@ -1,18 +1,23 @@
 """The county map: services as GeoJSON points and a district choropleth, scoped to the viewer.
 
 Points are served as data and drawn in the browser (Leaflet, clustered), never one server-side marker per
-service, so the page stays small and fast at England scale. A fixed number of queries, however many services.
+service, so the page stays small and fast at England scale: each point carries only what draws and filters it
+(name, type, CQC Overall, the highlights), and a popup fetches the rest for one service when it opens. Overdue
+visits are the daily sweep's open "visit overdue" flags, so the map, the Flags page and the e-mails agree. A
+fixed number of queries, however many services.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from provider_monitor.enums import ChangeDirection, ConcernStatus, DueState, KeyQuestion, Sector, ServiceType
+from provider_monitor.enums import ChangeDirection, ConcernStatus, FlagKind, KeyQuestion, Sector, ServiceType
+from provider_monitor.models.area import Boundary
 from provider_monitor.models.concern import Concern
 from provider_monitor.models.flag import Flag
 from provider_monitor.models.provider import Provider
@@ -21,12 +26,14 @@ from provider_monitor.models.service import Service
 from provider_monitor.models.user import User
 from provider_monitor.services import escalations
 from provider_monitor.services.geo import COUNTY, DISTRICT, boundaries_geojson
+from provider_monitor.services.map_bands import band_of, bands_for
 from provider_monitor.services.visibility import services_visible_to
 from provider_monitor.services.visit_policy import due_dates
 
 GOOD_OR_BETTER = ("Good", "Outstanding")
 DECLINE_DAYS = 90
 SUSPENSION_LEVEL = 3
+COORDINATE_PLACES = 5  # about a metre: more digits only make the data bigger
 
 # Measure → label. The last three are the council's monitoring picture: staff only.
 MEASURES = {
@@ -75,103 +82,139 @@ def _visible_ids(viewer: User, filters: MapFilters) -> sa.Select:
     return stmt
 
 
-@dataclass
-class _Facts:
-    """What the map shows about each service, gathered in a fixed number of queries."""
-
-    rows: list
-    due: dict
-    open_flags: dict[int, int]
-    open_concerns: dict[int, int]
-    declined: set[int]
-    levels: dict
+def _current_overall():
+    return sa.and_(RatingSnapshot.service_id == Service.id, RatingSnapshot.is_current.is_(True))
 
 
-def _facts(session: Session, viewer: User, filters: MapFilters, today: date, *, located_only: bool) -> _Facts:
-    ids = _visible_ids(viewer, filters)
-    stmt = (
-        sa.select(Service.id, Service.name, Service.latitude, Service.longitude, Service.district_code,
-                  Service.service_type, RatingSnapshot.overall)
-        .outerjoin(RatingSnapshot, sa.and_(RatingSnapshot.service_id == Service.id,
-                                           RatingSnapshot.is_current.is_(True)))
-        .where(Service.id.in_(ids))
-        .order_by(Service.name, Service.id)
-    )  # fmt: skip
-    if located_only:
-        stmt = stmt.where(Service.latitude.is_not(None), Service.longitude.is_not(None))
-    rows = session.execute(stmt).all()
-    since = today - timedelta(days=DECLINE_DAYS)
-    declined = set(
+def _declined(session: Session, ids: sa.Select, today: date) -> set[int]:
+    """Services whose CQC Overall rating fell in the last 90 days."""
+    return set(
         session.scalars(
             sa.select(RatingChange.service_id)
             .where(
                 RatingChange.service_id.in_(ids),
                 RatingChange.direction == ChangeDirection.DECLINE,
                 RatingChange.key_question == KeyQuestion.OVERALL,
-                RatingChange.changed_on >= since,
+                RatingChange.changed_on >= today - timedelta(days=DECLINE_DAYS),
             )
             .distinct()
         )
     )
-    if not viewer.is_staff:
-        # Visits, flags, concerns and escalations are the council's internal picture.
-        return _Facts(rows, {}, {}, {}, declined, {})
-    open_flags = dict(
-        session.execute(
-            sa.select(Flag.service_id, sa.func.count())
-            .where(Flag.service_id.in_(ids), Flag.resolved_at.is_(None))
-            .group_by(Flag.service_id)
-        ).all()
-    )
-    open_concerns = dict(
-        session.execute(
-            sa.select(Concern.service_id, sa.func.count())
-            .where(Concern.service_id.in_(ids), Concern.status == ConcernStatus.OPEN)
-            .group_by(Concern.service_id)
-        ).all()
-    )
-    return _Facts(
-        rows,
-        due_dates(session, ids, today),
-        open_flags,
-        open_concerns,
-        declined,
-        escalations.current_levels(session, ids),
-    )
 
 
-def service_points(session: Session, viewer: User, filters: MapFilters, today: date, service_url) -> dict:
-    """The viewer's located services as a GeoJSON FeatureCollection; `service_url(id)` links each to its page."""
-    facts = _facts(session, viewer, filters, today, located_only=True)
-    features = []
-    for row in facts.rows:
-        properties = {
-            "id": row.id,
-            "name": row.name,
-            "url": service_url(row.id),
-            "service_type": row.service_type.label,
-            "cqc_overall": row.overall or "Not rated",
-            "declined": row.id in facts.declined,
-        }
-        if viewer.is_staff:
-            due = facts.due.get(row.id)
-            level, suspension = facts.levels.get(row.id, (0, None))
-            properties |= {
-                "next_visit_due": due.due_on.isoformat() if due else None,
-                "overdue": bool(due and due.state == DueState.OVERDUE),
-                "open_flags": facts.open_flags.get(row.id, 0),
-                "open_concerns": facts.open_concerns.get(row.id, 0),
-                "escalation_level": level,
-                "suspension": suspension.value if suspension and level >= SUSPENSION_LEVEL else None,
-            }
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [row.longitude, row.latitude]},
-                "properties": properties,
-            }
+def _open_flags(session: Session, ids: sa.Select) -> Counter[int]:
+    return Counter(
+        dict(
+            session.execute(
+                sa.select(Flag.service_id, sa.func.count())
+                .where(Flag.service_id.in_(ids), Flag.resolved_at.is_(None))
+                .group_by(Flag.service_id)
+            ).all()
         )
+    )
+
+
+def _overdue(session: Session, ids: sa.Select) -> set[int]:
+    """Services with an open "visit overdue" flag from the daily sweep."""
+    return set(
+        session.scalars(
+            sa.select(Flag.service_id).where(
+                Flag.service_id.in_(ids), Flag.kind == FlagKind.VISIT_OVERDUE, Flag.resolved_at.is_(None)
+            )
+        )
+    )
+
+
+def _open_concerns(session: Session, ids: sa.Select) -> Counter[int]:
+    return Counter(
+        dict(
+            session.execute(
+                sa.select(Concern.service_id, sa.func.count())
+                .where(Concern.service_id.in_(ids), Concern.status == ConcernStatus.OPEN)
+                .group_by(Concern.service_id)
+            ).all()
+        )
+    )
+
+
+def service_points(session: Session, viewer: User, filters: MapFilters, today: date) -> dict:
+    """The viewer's located services as a GeoJSON FeatureCollection.
+
+    Highlights that do not apply (no flags, no decline, not escalated) are left out of a point's properties
+    rather than sent as false or 0: at England scale that is a third of the data.
+    """
+    ids = _visible_ids(viewer, filters)
+    rows = session.execute(
+        sa.select(Service.id, Service.name, Service.latitude, Service.longitude, Service.service_type,
+                  RatingSnapshot.overall)
+        .outerjoin(RatingSnapshot, _current_overall())
+        .where(Service.id.in_(ids), Service.latitude.is_not(None), Service.longitude.is_not(None))
+        .order_by(Service.name, Service.id)
+    ).all()  # fmt: skip
+    declined = _declined(session, ids, today)
+    extras: dict[int, dict] = {row.id: {} for row in rows}
+    for service_id in declined:
+        extras.get(service_id, {})["declined"] = True
+    if viewer.is_staff:
+        # Visits, flags, concerns and escalations are the council's internal picture.
+        for key, values in (("open_flags", _open_flags(session, ids)), ("open_concerns", _open_concerns(session, ids))):
+            for service_id, count in values.items():
+                extras.get(service_id, {})[key] = count
+        for service_id in _overdue(session, ids):
+            extras.get(service_id, {})["overdue"] = True
+        for service_id, (level, suspension) in escalations.current_levels(session, ids).items():
+            extra = extras.get(service_id, {})
+            extra["escalation_level"] = level
+            if suspension and level >= SUSPENSION_LEVEL:
+                extra["suspension"] = suspension.value
+    labels = {t: t.label for t in ServiceType}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [round(row.longitude, COORDINATE_PLACES), round(row.latitude, COORDINATE_PLACES)],
+            },
+            "properties": {
+                "id": row.id,
+                "name": row.name,
+                "service_type": labels[row.service_type],
+                "cqc_overall": row.overall or "Not rated",
+                **extras[row.id],
+            },
+        }
+        for row in rows
+    ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def service_popup(session: Session, viewer: User, service_id: int, today: date) -> dict | None:
+    """What a point's popup shows, for one service the viewer may see; None for any other."""
+    ids = services_visible_to(viewer).with_only_columns(Service.id).where(Service.id == service_id)
+    row = session.execute(
+        sa.select(Service.id, Service.name, Service.service_type, RatingSnapshot.overall)
+        .outerjoin(RatingSnapshot, _current_overall())
+        .where(Service.id.in_(ids))
+    ).one_or_none()
+    if row is None:
+        return None
+    popup = {
+        "id": row.id,
+        "name": row.name,
+        "service_type": row.service_type.label,
+        "cqc_overall": row.overall or "Not rated",
+    }
+    if viewer.is_staff:
+        due = due_dates(session, ids, today).get(row.id)
+        level, suspension = escalations.current_levels(session, ids).get(row.id, (0, None))
+        popup |= {
+            "next_visit_due": due.due_on.isoformat() if due else None,
+            "overdue": row.id in _overdue(session, ids),
+            "open_flags": _open_flags(session, ids)[row.id],
+            "escalation_level": level,
+            "suspension": suspension.value if suspension and level >= SUSPENSION_LEVEL else None,
+        }
+    return popup
 
 
 @dataclass
@@ -183,53 +226,58 @@ class DistrictFigure:
     value: float | None  # the share (0–100) for good_or_better, else the count
 
 
-def district_figures(
-    session: Session, viewer: User, filters: MapFilters, measure: str, today: date
-) -> list[DistrictFigure]:
+def district_figures(session: Session, viewer: User, filters: MapFilters, measure: str) -> list[DistrictFigure]:
     """The chosen measure for every loaded district, over the services the viewer may see."""
-    facts = _facts(session, viewer, filters, today, located_only=False)
-    names = dict(session.execute(_district_names()).all())
-    totals: dict[str, list[int]] = {code: [0, 0] for code in names}
-    for row in facts.rows:
-        if row.district_code not in totals:
-            continue
-        total = totals[row.district_code]
-        total[0] += 1
-        total[1] += _counts(measure, row, facts)
+    ids = _visible_ids(viewer, filters)
+    names = dict(session.execute(sa.select(Boundary.code, Boundary.name).where(Boundary.kind == DISTRICT)).all())
+    rows = session.execute(
+        sa.select(Service.id, Service.district_code, RatingSnapshot.overall)
+        .outerjoin(RatingSnapshot, _current_overall())
+        .where(Service.id.in_(ids), Service.district_code.in_(list(names)))
+    ).all()
+    counted = _counted(session, ids, measure)
+    services: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    for row in rows:
+        services[row.district_code] += 1
+        counts[row.district_code] += int(row.overall in GOOD_OR_BETTER) if counted is None else counted[row.id]
     figures = []
-    for code, (services, count) in totals.items():
+    for code, name in names.items():
         if measure == "good_or_better":
-            value = round(100 * count / services, 1) if services else None
+            value = round(100 * counts[code] / services[code], 1) if services[code] else None
         else:
-            value = count
-        figures.append(DistrictFigure(code, names[code], services, count, value))
+            value = counts[code]
+        figures.append(DistrictFigure(code, name, services[code], counts[code], value))
     return sorted(figures, key=lambda f: f.name)
 
 
-def _district_names() -> sa.Select:
-    from provider_monitor.models.area import Boundary
-
-    return sa.select(Boundary.code, Boundary.name).where(Boundary.kind == DISTRICT)
-
-
-def _counts(measure: str, row, facts: _Facts) -> int:
-    if measure == "good_or_better":
-        return int(row.overall in GOOD_OR_BETTER)
+def _counted(session: Session, ids: sa.Select, measure: str) -> Counter[int] | None:
+    """Per service, what the measure counts; None for the share, which the rating row gives."""
     if measure == "open_flags":
-        return facts.open_flags.get(row.id, 0)
+        return _open_flags(session, ids)
     if measure == "escalated":
-        return int(facts.levels.get(row.id, (0, None))[0] > 0)
-    due = facts.due.get(row.id)
-    return int(bool(due and due.state == DueState.OVERDUE))
+        return Counter({sid: 1 for sid, (level, _) in escalations.current_levels(session, ids).items() if level > 0})
+    if measure == "overdue":
+        return Counter(dict.fromkeys(_overdue(session, ids), 1))
+    return None
+
+
+def district_bands(figures: list[DistrictFigure], measure: str):
+    """The legend's bands for these figures."""
+    return bands_for([f.value for f in figures], measure == "good_or_better")
 
 
 def districts_geojson(session: Session, figures: list[DistrictFigure], measure: str) -> dict:
-    """District boundaries with the measure in each feature's properties, for the choropleth."""
+    """District boundaries with the measure and its shade in each feature's properties, for the choropleth."""
     collection = boundaries_geojson(session, DISTRICT)
     by_code = {f.code: f for f in figures}
+    bands = district_bands(figures, measure)
     for feature in collection["features"]:
         figure = by_code.get(feature["properties"]["code"])
+        band = band_of(figure.value if figure else None, bands)
         feature["properties"] |= {
+            "band": band.label,
+            "fill": band.colour,
             "measure": measure,
             "measure_label": MEASURES[measure],
             "value": figure.value if figure else None,

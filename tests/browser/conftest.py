@@ -44,14 +44,20 @@ def _browser_test(playwright, app_ctx):
 
 
 @pytest.fixture(scope="session")
-def live_server(app):
-    """The app served on a free port in a background thread; yields its origin."""
+def live_app(app):
+    """The app the live server serves (a test may change its config with monkeypatch.setitem)."""
 
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
         WTF_CSRF_ENABLED = True
 
-    server_app = create_app(Config)
+    return create_app(Config)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app served on a free port in a background thread; yields its origin."""
+    server_app = live_app
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -51,6 +51,7 @@ def test_the_map_draws_from_the_app_alone_and_a_layer_toggles_and_a_popup_opens(
     # The county outline and the two districts are drawn although there are no background tiles.
     expect(page.locator("#county-map .leaflet-overlay-pane path")).to_have_count(3)
     expect(page.locator("#county-map .leaflet-tile")).to_have_count(0)
+    expect(page.get_by_text("The background map could not be loaded.")).to_be_hidden()
     expect(page.get_by_text("Contains OS data © Crown copyright and database right 2023.").first).to_be_visible()
 
     rings = page.locator("#county-map path.map-ring--suspension_red")
@@ -84,3 +85,43 @@ def test_a_provider_user_sees_only_their_own_service_on_the_map(page, map_record
     expect(page.locator("#county-map .leaflet-popup-content")).to_contain_text("Hill House")
     expect(page.get_by_label("Suspended – red")).to_have_count(0)
     assert_clean(page)
+
+
+TILES = "https://tiles.unreachable.example"
+REAL_FILES = ("nottinghamshire_county", "nottinghamshire_districts", "nottinghamshire_wards")
+# Real places: three in the county, one in Nottingham City (a unitary, outside the county's districts).
+PLACES = {"Retford Lodge": (53.322, -0.943), "Mansfield Court": (53.143, -1.198),
+          "Newark Grange": (53.076, -0.809), "City Centre House": (52.954, -1.150)}  # fmt: skip
+
+
+def test_real_ons_boundaries_draw_and_points_open_when_the_tile_server_is_down(
+    page, live_app, monkeypatch, shared_data
+):
+    from provider_monitor.services import geo
+
+    geo.load_boundaries(db.session, [str(shared_data / "geo" / f"{name}.geojson") for name in REAL_FILES])
+    for name, (lat, lon) in PLACES.items():
+        factories.ServiceFactory(name=name, latitude=lat, longitude=lon)
+    geo.assign_all(db.session)
+    db.session.commit()
+    monkeypatch.setitem(live_app.config, "MAP_TILE_URL", TILES + "/{z}/{x}/{y}.png")
+    monkeypatch.setitem(live_app.config, "MAP_TILE_ATTRIBUTION", "Test tiles")
+    page.route(TILES + "/**", lambda route: route.abort())  # the tile server is down
+    sign_in_as(page, Role.MANAGER)
+
+    page.goto("/map")
+    expect(page.locator("#county-map[data-ready=true]")).to_be_attached()
+
+    # Tiles were asked for and failed; the seven districts and the county outline still drew.
+    expect(page.locator("#county-map[data-tiles=failed]")).to_be_attached()
+    expect(page.get_by_text("The background map could not be loaded.")).to_be_visible()
+    expect(page.locator("#county-map .leaflet-overlay-pane path")).to_have_count(8)
+    expect(page.locator("#county-map path.map-service")).to_have_count(4)
+    figures = page.locator("#district-figures tbody th")
+    expect(figures).to_have_count(7)
+    expect(figures.first).to_have_text("Ashfield")
+    expect(page.locator("#map-attribution")).to_contain_text("Map tiles: Test tiles.")
+
+    page.locator("#county-map path.map-service").first.click()
+    expect(page.locator("#county-map .leaflet-popup-content a", has_text="View service")).to_be_visible()
+    assert_clean(page, unreachable=TILES)

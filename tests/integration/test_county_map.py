@@ -71,13 +71,54 @@ def test_staff_see_every_located_service_with_its_monitoring_picture(client, log
     hill = found["Hill House"]
     assert hill["geometry"] == {"type": "Point", "coordinates": [-1.15, 53.15]}
     assert hill["properties"]["cqc_overall"] == "Good"
-    assert hill["properties"]["url"] == f"/services/{good.id}"
-    assert hill["properties"]["open_flags"] == 0
-    assert hill["properties"]["next_visit_due"]
+    # What does not apply is left out: no flags, no decline, no escalation.
+    assert hill["properties"] == {"id": good.id, "name": "Hill House", "service_type": good.service_type.label,
+                                  "cqc_overall": "Good"}  # fmt: skip
     vale = found["Vale House"]["properties"]
     assert vale["cqc_overall"] == "Not rated"
     assert (vale["open_flags"], vale["open_concerns"]) == (2, 1)
     assert (vale["escalation_level"], vale["suspension"]) == (3, "amber")
+    assert "declined" not in vale
+
+
+def test_overdue_is_the_daily_sweep_s_open_flag(client, login_as, districts):
+    north, _ = districts
+    late = located(north, "Late House", 53.15)
+    FlagFactory(on=late, kind=FlagKind.VISIT_OVERDUE)
+    cleared = located(north, "Cleared House", 53.16)
+    FlagFactory(on=cleared, kind=FlagKind.VISIT_OVERDUE, resolved_at=utcnow())
+    login_as(Role.OFFICER)
+
+    found = features(client)
+
+    assert found["Late House"]["properties"]["overdue"] is True
+    assert "overdue" not in found["Cleared House"]["properties"]
+    overdue = table_rows(page(client.get("/map?measure=overdue")), "#district-figures")
+    assert overdue[0] == ["North Shire", "2", "1", "1"]
+
+
+def test_a_popup_gives_one_service_s_details_to_those_who_may_see_it(client, login_as, districts):
+    north, _ = districts
+    mine = ProviderFactory(name="Mine Care Ltd")
+    house = located(north, "Hill House", 53.15, provider=mine)
+    record_ratings(house, rating_state("2026-01-10", overall="Good"))
+    FlagFactory(on=house)
+    EscalationFactory(service=house, level=3, suspension_status="red")
+    other = located(north, "Other House", 53.16)
+
+    login_as(Role.OFFICER)
+    staff = client.get(f"/map/services/{house.id}.json").get_json()
+    login_as(Role.PROVIDER, provider=mine)
+    own = client.get(f"/map/services/{house.id}.json")
+    elsewhere = client.get(f"/map/services/{other.id}.json")
+
+    assert staff["name"] == "Hill House" and staff["cqc_overall"] == "Good"
+    assert staff["url"] == f"/services/{house.id}"
+    assert staff["next_visit_due"] and staff["open_flags"] == 1
+    assert (staff["escalation_level"], staff["suspension"]) == (3, "red")
+    assert own.status_code == 200
+    assert set(own.get_json()) == {"id", "name", "service_type", "cqc_overall", "url"}
+    assert elsewhere.status_code == 404 and b"Other House" not in elsewhere.data
 
 
 def test_a_decline_in_the_last_90_days_is_marked(client, login_as, districts):
@@ -94,7 +135,7 @@ def test_a_decline_in_the_last_90_days_is_marked(client, login_as, districts):
     found = features(client)
 
     assert found["Fell Recently"]["properties"]["declined"] is True
-    assert found["Fell Long Ago"]["properties"]["declined"] is False
+    assert "declined" not in found["Fell Long Ago"]["properties"]
 
 
 def test_a_provider_user_sees_only_their_own_services_and_no_internal_picture(client, login_as, districts):
@@ -150,16 +191,59 @@ def test_the_page_shows_the_measure_by_district_and_the_attribution(client, logi
     assert share.status_code == 200
     assert ONS_ATTRIBUTION in text(page(share))
     assert table_rows(page(share), "#district-figures") == [
-        ["North Shire", "4", "50.0%"],
-        ["South Shire", "1", "0.0%"],
+        ["North Shire", "4", "50.0%", "40% to under 60%"],
+        ["South Shire", "1", "0.0%", "Under 20%"],
     ]
-    assert table_rows(page(flags), "#district-figures")[1] == ["South Shire", "1", "1"]
-    assert table_rows(page(escalated), "#district-figures") == [["North Shire", "4", "0"], ["South Shire", "1", "1"]]
-    # Leaflet and its plugin come from the app; every script carries the nonce or is ours.
-    html = share.get_data(as_text=True)
-    assert "/static/dist/leaflet/leaflet.js" in html and "/static/dist/map.mjs" in html
-    for script in page(share).select("script"):
-        assert script.get("nonce") and not script.get("src", "/").startswith(("http:", "https:", "//"))
+    assert table_rows(page(flags), "#district-figures")[1] == ["South Shire", "1", "1", "1"]
+    assert table_rows(page(escalated), "#district-figures") == [
+        ["North Shire", "4", "0", "None"],
+        ["South Shire", "1", "1", "1"],
+    ]
+    # The legend names every shade of the chosen measure.
+    assert "Districts: open flags – None, 1" in text(page(flags).select_one("#map-legend"))
+    assert "80% or more" in text(page(share).select_one("#map-legend"))
+
+
+def test_the_map_is_folium_s_with_every_resource_from_the_app_and_every_script_nonced(client, login_as, districts):
+    login_as(Role.OFFICER)
+
+    response = client.get("/map")
+
+    html = page(response)
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    holder = html.select_one("#county-map")
+    folium_map = holder.select_one("div.folium-map")
+    assert folium_map["id"] == holder["data-map-name"]
+    assert f"var {folium_map['id']} = L.map(" in response.get_data(as_text=True)
+    sources = [s["src"] for s in html.select("script[src]")]
+    assert "/static/dist/leaflet/leaflet.js" in sources and "/static/dist/map.mjs" in sources
+    assert sources.index("/static/dist/leaflet/leaflet.js") < sources.index("/static/dist/map.mjs")
+    for script in html.select("script"):
+        assert script.get("nonce") == nonce
+        assert script.get("src", "/").startswith("/")
+    for link in html.select("link[href]"):
+        assert link["href"].startswith("/"), link
+    # folium's page-wide styles are dropped: the CSP allows no inline styles.
+    assert html.select("style") == [] and html.select("[style]") == []
+    assert "jquery" not in response.get_data(as_text=True).lower()
+
+
+def test_the_tile_server_is_configurable_and_none_means_no_background_layer(app, client, login_as, districts):
+    login_as(Role.OFFICER)
+    assert "L.tileLayer(" not in client.get("/map").get_data(as_text=True)
+
+    app.config["MAP_TILE_URL"] = "https://tiles.council.example/{z}/{x}/{y}.png"
+    app.config["MAP_TILE_ATTRIBUTION"] = "Council tiles"
+    try:
+        response = client.get("/map")
+    finally:
+        app.config["MAP_TILE_URL"] = ""
+        app.config["MAP_TILE_ATTRIBUTION"] = ""
+
+    html = response.get_data(as_text=True)
+    assert "L.tileLayer(" in html and '"https://tiles.council.example/{z}/{x}/{y}.png"' in html
+    assert "img-src 'self' data: https://tiles.council.example;" in response.headers["Content-Security-Policy"]
+    assert "Map tiles: Council tiles." in text(page(response).select_one("#map-attribution"))
 
 
 def test_districts_geojson_carries_the_measure(client, login_as, districts):
@@ -174,6 +258,9 @@ def test_districts_geojson_carries_the_measure(client, login_as, districts):
     assert by_name["North Shire"]["measure"] == "overdue"
     assert by_name["North Shire"]["services"] == 1
     assert by_name["South Shire"]["value"] == 0
+    # The shade comes from the server, the same band the legend and table name.
+    assert by_name["North Shire"]["band"] == by_name["South Shire"]["band"] == "None"
+    assert by_name["South Shire"]["fill"] == "#f3f2f1"
     assert collection["features"][0]["geometry"]["type"] == "MultiPolygon"
 
 

@@ -1,7 +1,8 @@
-// The county map: district choropleth, county outline and clustered service points, drawn with Leaflet
-// (served from static/dist, loaded before this module as the global L). No inline scripts or styles:
-// Leaflet styles elements through the CSSOM, which the CSP allows. Boundaries and points come from
-// the app's own GeoJSON endpoints, so the map works when background tiles cannot load.
+// The county map's data: district choropleth, county outline and clustered service points, drawn on the
+// Leaflet map that folium made server-side (provider_monitor/views/map_figure.py; its variable is named in
+// data-map-name). Leaflet is served from static/dist as the global L. No inline styles: Leaflet styles
+// elements through the CSSOM, which the CSP allows. Boundaries and points come from the app's own GeoJSON
+// endpoints, so the map works when background tiles cannot load.
 
 const RATING_COLOURS = {
   Outstanding: "#00703c",
@@ -10,26 +11,19 @@ const RATING_COLOURS = {
   Inadequate: "#d4351c",
 };
 const NOT_RATED = "#505a5f";
-const SHADES = ["#f3f2f1", "#c5d9eb", "#8eb8dc", "#5694ca", "#2b6aa5"];
 // Each highlight layer: which services it rings, and the ring's colour.
 const HIGHLIGHTS = {
   overdue: { colour: "#912b88", test: (p) => p.overdue },
   declined: { colour: "#d4351c", test: (p) => p.declined },
-  concerns: { colour: "#ffdd00", test: (p) => p.open_concerns > 0 },
+  concerns: { colour: "#ffdd00", test: (p) => (p.open_concerns || 0) > 0 },
   suspension_red: { colour: "#d4351c", test: (p) => p.suspension === "red" },
   suspension_amber: { colour: "#f47738", test: (p) => p.suspension === "amber" },
 };
 
 async function fetchJson(url) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } });
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return response.json();
-}
-
-function shade(value, max) {
-  if (value === null || value === undefined || max <= 0) return SHADES[0];
-  const step = Math.min(SHADES.length - 1, Math.floor((value / max) * (SHADES.length - 1) + 0.5));
-  return SHADES[step];
 }
 
 function row(list, term, detail) {
@@ -40,10 +34,12 @@ function row(list, term, detail) {
   list.append(dt, dd);
 }
 
+function formatDate(iso) {
+  return new Date(iso).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+}
+
 // Built from DOM nodes with textContent: names come from the register and are never parsed as HTML.
-function popupContent(p) {
-  const box = document.createElement("div");
-  box.className = "map-popup";
+function fillPopup(box, p) {
   const heading = document.createElement("h3");
   heading.className = "govuk-heading-s govuk-!-margin-bottom-1";
   heading.textContent = p.name;
@@ -52,31 +48,44 @@ function popupContent(p) {
   row(list, "CQC Overall", p.cqc_overall);
   row(list, "Service type", p.service_type);
   if ("next_visit_due" in p) {
-    row(list, "Next visit due", p.next_visit_due ? new Date(p.next_visit_due).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) + (p.overdue ? " (overdue)" : "") : "Not known");
+    row(list, "Next visit due", p.next_visit_due ? formatDate(p.next_visit_due) + (p.overdue ? " (overdue)" : "") : "Not known");
     row(list, "Open flags", String(p.open_flags));
+    if (p.escalation_level) {
+      row(list, "Escalation", `Level ${p.escalation_level}` + (p.suspension ? `, suspended (${p.suspension})` : ""));
+    }
   }
   const link = document.createElement("a");
   link.className = "govuk-link";
   link.href = p.url;
   link.textContent = "View service";
-  box.append(heading, list, link);
+  box.replaceChildren(heading, list, link);
+}
+
+// The point carries only what draws it; the popup asks the app for the rest the first time it opens.
+// Leaflet calls this again on update(), so the details are kept on the point and not fetched twice.
+function popupContent(element, point, marker) {
+  const box = document.createElement("div");
+  box.className = "map-popup govuk-body-s";
+  if (point.details) {
+    fillPopup(box, point.details);
+    return box;
+  }
+  box.textContent = `${point.name}: loading…`;
+  fetchJson(element.dataset.popupUrl.replace("{id}", String(point.id)))
+    .then((details) => {
+      point.details = details;
+      marker.getPopup()?.update();
+    })
+    .catch(() => {
+      box.textContent = `${point.name}: the details could not be loaded. Try again.`;
+    });
   return box;
 }
 
-function tileLayer(element) {
-  const url = element.dataset.tileUrl;
-  if (!url) return null;
-  const layer = L.tileLayer(url, { maxZoom: 19, attribution: element.dataset.tileAttribution || "" });
-  // A tile server that is down leaves a blank background; boundaries and points still draw.
-  layer.on("tileerror", () => element.classList.add("county-map--no-tiles"));
-  return layer;
-}
-
-async function start(element) {
-  element.style.height = "36rem"; // CSSOM, not an inline style attribute
-  const map = L.map(element, { minZoom: 5, maxZoom: 18 }).setView([52.6, -1.5], 7);
+async function start(element, map) {
+  map.setMinZoom(5);
+  map.setMaxZoom(18);
   map.attributionControl.addAttribution(element.dataset.onsAttribution);
-  tileLayer(element)?.addTo(map);
   const servicesPane = map.createPane("services");
   servicesPane.style.zIndex = "450";
   const ringsPane = map.createPane("rings");
@@ -89,10 +98,9 @@ async function start(element) {
     fetchJson(element.dataset.pointsUrl),
   ]);
 
-  const values = districts.features.map((f) => f.properties.value).filter((v) => v !== null);
-  const max = districts.features[0]?.properties.measure === "good_or_better" ? 100 : Math.max(0, ...values);
+  // The shade of each district is decided by the server, with the legend and table on the page.
   const districtLayer = L.geoJSON(districts, {
-    style: (f) => ({ color: "#0b0c0c", weight: 1, fillOpacity: 0.6, fillColor: shade(f.properties.value, max) }),
+    style: (f) => ({ color: "#0b0c0c", weight: 1, fillOpacity: 0.6, fillColor: f.properties.fill }),
     onEachFeature: (f, layer) => {
       const p = f.properties;
       const value = p.value === null ? "no services" : p.measure === "good_or_better" ? `${p.value}%` : String(p.value);
@@ -111,7 +119,7 @@ async function start(element) {
       pane: "services", radius: 7, color: "#0b0c0c", weight: 1, fillColor: colour, fillOpacity: 0.9,
       className: "map-service",
     });
-    marker.bindPopup(() => popupContent(p));
+    marker.bindPopup(() => popupContent(element, p, marker));
     marker.bindTooltip(p.name);
     cluster.addLayer(marker);
     for (const [key, highlight] of Object.entries(HIGHLIGHTS)) {
@@ -140,8 +148,9 @@ async function start(element) {
 }
 
 const element = document.getElementById("county-map");
-if (element && window.L) {
-  start(element).catch((error) => {
+const foliumMap = element && window[element.dataset.mapName];
+if (foliumMap && window.L) {
+  start(element, foliumMap).catch((error) => {
     element.dataset.ready = "error";
     console.error("The map could not be drawn:", error);
   });
