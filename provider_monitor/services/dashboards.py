@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from provider_monitor.services.exceptions import NotFound
-from provider_monitor.services.exports import csv_lines, safe_cell
+from provider_monitor.services.exports import csv_lines, xlsx_bytes
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
 
@@ -106,13 +105,4 @@ def table_csv(table: Table) -> Iterable[str]:
 
 def table_xlsx(table: Table) -> bytes:
     """The table as a one-sheet workbook; text that looks like a formula is neutralised, as in the CSV."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=table.name[:31])
-    sheet.append(table.header)
-    for row in table.rows:
-        sheet.append([value if isinstance(value, int | float) else safe_cell(value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(table.header, table.rows, table.name)

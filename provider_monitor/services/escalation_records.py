@@ -297,25 +297,33 @@ def board(
     stmt = escalations_visible_to(viewer).where(*_board_conditions(filters, today, settings))
     total = session.scalar(stmt.with_only_columns(sa.func.count(Escalation.id)))
     page = min(max(1, page), max(1, math.ceil(total / per_page)))
-    stmt = (
-        stmt.options(
-            joinedload(Escalation.provider),
-            joinedload(Escalation.service),
-            joinedload(Escalation.lead_officer),
-            selectinload(Escalation.timers),
-        )
-        .order_by(
-            Escalation.level.desc(),
-            (Escalation.suspension_status == SuspensionStatus.RED).desc(),
-            Escalation.next_review_on.is_(None),
-            Escalation.next_review_on,
-            Escalation.id,
-        )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    stmt = _board_ordered(stmt).limit(per_page).offset((page - 1) * per_page)
     records = [_board_record(viewer, escalation, today, settings) for escalation in session.scalars(stmt).unique()]
     return Page(items=records, total=total, page=page, per_page=per_page)
+
+
+def board_export(
+    session: Session, viewer: User, filters: BoardFilters, today: date, settings: rules.TimerSettings
+) -> list[EscalationRecord]:
+    """Every escalation on the board with these filters, in the board's order (two queries whatever the size)."""
+    stmt = _board_ordered(escalations_visible_to(viewer).where(*_board_conditions(filters, today, settings)))
+    return [_board_record(viewer, escalation, today, settings) for escalation in session.scalars(stmt).unique()]
+
+
+def _board_ordered(stmt: sa.Select) -> sa.Select:
+    """Highest level first, red before amber, then next review first; with what a board row shows."""
+    return stmt.options(
+        joinedload(Escalation.provider),
+        joinedload(Escalation.service),
+        joinedload(Escalation.lead_officer),
+        selectinload(Escalation.timers),
+    ).order_by(
+        Escalation.level.desc(),
+        (Escalation.suspension_status == SuspensionStatus.RED).desc(),
+        Escalation.next_review_on.is_(None),
+        Escalation.next_review_on,
+        Escalation.id,
+    )
 
 
 def _board_record(viewer: User, escalation: Escalation, today: date, settings: rules.TimerSettings):

@@ -24,9 +24,8 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.actions import ActionForm, EvidenceForm, MoveForm, PlanFilterForm
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.jinja import format_date, label
-from provider_monitor.services import action_plans, action_rules, actions, care_services, evidence
+from provider_monitor.services import action_plans, action_rules, actions, care_services, evidence, exports
 from provider_monitor.services.exceptions import EditConflict, FieldError
-from provider_monitor.services.exports import csv_lines
 from provider_monitor.views.helpers import add_field_error, or_404, page_number, submit_edit
 
 bp = Blueprint("actions", __name__)
@@ -266,23 +265,32 @@ def plans():
     return render_template("actions/plans.html", form=form, page=results, summary=None, one_service=service)
 
 
-@bp.get("/action-plans.csv")
-@staff_only
-def export():
+def _export_row(row) -> list:
+    a = row.action
+    return [
+        label(row.rag), a.description, a.service.name, a.service.provider.name,
+        label(a.key_question) or "Not linked", label(a.kind), label(a.priority), a.due_on, label(a.status), a.owner,
+    ]  # fmt: skip
+
+
+def _export(fmt: str) -> Response:
+    """The filtered action plans, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
-    filters = form.filters()
+    found = action_plans.export_rows(db.session, current_user, form.filters(), _today())
+    rows = (_export_row(row) for row in found)
+    file = exports.download(fmt, "action-plans", EXPORT_HEADER, rows, date_text=format_date)
+    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
 
-    def rows():
-        for row in action_plans.export_rows(db.session, current_user, filters, _today()):
-            a = row.action
-            yield [
-                label(row.rag), a.description, a.service.name, a.service.provider.name,
-                label(a.key_question) or "Not linked", label(a.kind), label(a.priority), format_date(a.due_on),
-                label(a.status), a.owner,
-            ]  # fmt: skip
 
-    response = Response(stream_with_context(csv_lines(EXPORT_HEADER, rows())), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="action-plans.csv"'
-    return response
+@bp.get("/action-plans.csv")
+@staff_only
+def export():
+    return _export("csv")
+
+
+@bp.get("/action-plans.xlsx")
+@staff_only
+def export_xlsx():
+    return _export("xlsx")

@@ -2,12 +2,13 @@
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import roles, signed_in, staff_only
 from provider_monitor.enums import Role
 from provider_monitor.extensions import db
+from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.escalations import (
     BoardFilterForm,
     DecisionForm,
@@ -16,8 +17,8 @@ from provider_monitor.forms.escalations import (
     TimerMetForm,
     level_choices,
 )
-from provider_monitor.jinja import format_date
-from provider_monitor.services import care_services, escalation_records, escalations, providers
+from provider_monitor.jinja import format_date, label, yes_no
+from provider_monitor.services import care_services, escalation_records, escalations, exports, providers
 from provider_monitor.services import escalation_rules as rules
 from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
@@ -42,11 +43,16 @@ def _settings():
     return escalations.load_timer_settings(db.session)
 
 
+def _board_form() -> BoardFilterForm:
+    form = BoardFilterForm(request.args)
+    form.lead_officer_id.choices = care_services.staff_choices(db.session, *LEAD_OFFICER_ROLES)
+    return form
+
+
 @bp.get("/escalations")
 @staff_only
 def board():
-    form = BoardFilterForm(request.args)
-    form.lead_officer_id.choices = care_services.staff_choices(db.session, *LEAD_OFFICER_ROLES)
+    form = _board_form()
     records, status = None, 200
     if form.validate():
         try:
@@ -61,6 +67,50 @@ def board():
     counts = escalation_records.level_counts(db.session, current_user)
     context = {"form": form, "page": records, "counts": counts, "today": _today(), "levels": rules.LEVELS}
     return render_template("escalations/board.html", **context), status
+
+
+EXPORT_HEADER = [
+    "Level", "Level name", "Suspension", "Service", "Provider", "Lead officer", "Opened", "Next review",
+    "Review overdue", "Deadlines missed", "Deadlines due soon", "Next deadline", "Next deadline due", "Escalation id",
+]  # fmt: skip
+
+
+def _export_row(record, today: date) -> list:
+    owed = record.owed_timers
+    return [
+        record.level, rules.level_label(record.level), label(record.suspension_status),
+        record.service_name or f"All services of {record.provider_name}", record.provider_name,
+        record.lead_officer or "", record.opened_on, record.next_review_on,
+        yes_no(bool(record.next_review_on and record.next_review_on < today)), record.missed, record.due_soon,
+        label(owed[0].kind) if owed else "", owed[0].due_on if owed else None, record.id,
+    ]  # fmt: skip
+
+
+def _export(fmt: str) -> Response:
+    """The filtered board, every page of it, as CSV or XLSX: one header and one row source for both."""
+    form = _board_form()
+    if not form.validate():
+        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    today = _today()
+    try:
+        records = escalation_records.board_export(db.session, current_user, form.filters(), today, _settings())
+    except FieldError as error:
+        abort(400, description=str(error))
+    rows = (_export_row(record, today) for record in records)
+    file = exports.download(fmt, "escalations", EXPORT_HEADER, rows, date_text=format_date)
+    return Response(file.body, mimetype=file.mimetype, headers=file.headers)
+
+
+@bp.get("/escalations.csv")
+@staff_only
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/escalations.xlsx")
+@staff_only
+def export_xlsx():
+    return _export("xlsx")
 
 
 def _escalation_page(escalation_id: int, **forms):

@@ -4,7 +4,7 @@ Every member of staff may acknowledge, assign and comment on any flag (see servi
 provider users never see flags.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import (
     Blueprint,
@@ -24,10 +24,9 @@ from provider_monitor.access import staff_only
 from provider_monitor.extensions import db
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.flags import AcknowledgeForm, AssignForm, CommentForm, FlagFilterForm
-from provider_monitor.jinja import format_date, label
-from provider_monitor.services import flag_queries
+from provider_monitor.jinja import LONDON, format_date, label
+from provider_monitor.services import exports, flag_queries
 from provider_monitor.services.exceptions import DomainError, EditConflict, FieldError
-from provider_monitor.services.exports import csv_lines
 from provider_monitor.views.helpers import add_field_error, or_404, page_number
 
 bp = Blueprint("flags", __name__)
@@ -65,27 +64,42 @@ def index():
     )  # fmt: skip
 
 
-@bp.get("/flags.csv")
-@staff_only
-def export():
+def _day(moment: datetime | None) -> date | None:
+    """The UK date of a moment, as the page shows it."""
+    return moment.astimezone(LONDON).date() if moment else None
+
+
+def _export_row(flag, today: date) -> list:
+    service = flag.service
+    officer = service.link_officer.name if service is not None and service.link_officer else ""
+    return [
+        label(flag.kind), label(flag.severity), flag_queries.subject_name(flag), flag.provider.name, officer,
+        flag.evidence, flag_queries.age_text(flag, today), flag_queries.handling_text(flag),
+        _day(flag.raised_at), _day(flag.resolved_at), flag.id,
+    ]  # fmt: skip
+
+
+def _export(fmt: str) -> Response:
+    """The filtered flags, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     filters, today = form.filters(), _today()
+    rows = (_export_row(flag, today) for flag in flag_queries.export_rows(db.session, current_user, filters))
+    file = exports.download(fmt, "flags", EXPORT_HEADER, rows, date_text=format_date)
+    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
 
-    def rows():
-        for flag in flag_queries.export_rows(db.session, current_user, filters):
-            service = flag.service
-            officer = service.link_officer.name if service is not None and service.link_officer else ""
-            yield [
-                label(flag.kind), label(flag.severity), flag_queries.subject_name(flag), flag.provider.name, officer,
-                flag.evidence, flag_queries.age_text(flag, today), flag_queries.handling_text(flag),
-                format_date(flag.raised_at), format_date(flag.resolved_at), flag.id,
-            ]  # fmt: skip
 
-    response = Response(stream_with_context(csv_lines(EXPORT_HEADER, rows())), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="flags.csv"'
-    return response
+@bp.get("/flags.csv")
+@staff_only
+def export():
+    return _export("csv")
+
+
+@bp.get("/flags.xlsx")
+@staff_only
+def export_xlsx():
+    return _export("xlsx")
 
 
 def _flag_page(flag_id: int, *, acknowledge_form=None, assign_form=None, comment_form=None, summary=None,

@@ -2,14 +2,15 @@
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import roles, signed_in, staff_only
 from provider_monitor.enums import REGISTER_EDITORS
 from provider_monitor.extensions import db
 from provider_monitor.forms.providers import ProviderForm
-from provider_monitor.services import concerns, escalation_records, escalation_rules, escalations, providers
+from provider_monitor.jinja import label
+from provider_monitor.services import concerns, escalation_records, escalation_rules, escalations, exports, providers
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
@@ -17,12 +18,46 @@ from provider_monitor.views.helpers import or_404, page_number, save_or_report, 
 bp = Blueprint("providers", __name__)
 
 
+EXPORT_HEADER = ["Provider", "CQC provider ID", "Sector", "Services", "Provider id"]
+
+
+def _search_text() -> str | None:
+    return (request.args.get("q") or "").strip()[:100] or None
+
+
 @bp.get("/providers")
 @staff_only
 def index():
-    text = (request.args.get("q") or "").strip()[:100] or None
+    text = _search_text()
     results = providers.search_providers(db.session, current_user, text=text, page=page_number())
     return render_template("providers/index.html", page=results, q=text or "")
+
+
+def _export(fmt: str) -> Response:
+    """Every provider the search finds (not just one page), as CSV or XLSX: one header and one row source for both."""
+    text = _search_text()
+    first = providers.search_providers(db.session, current_user, text=text, page=1)
+    found = first
+    if first.total > len(first.items):
+        found = providers.search_providers(db.session, current_user, text=text, page=1, per_page=first.total)
+    rows = (
+        [provider.name, provider.cqc_provider_id or "", label(provider.sector), count, provider.id]
+        for provider, count in found.items
+    )
+    file = exports.download(fmt, "providers", EXPORT_HEADER, rows)
+    return Response(file.body, mimetype=file.mimetype, headers=file.headers)
+
+
+@bp.get("/providers.csv")
+@staff_only
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/providers.xlsx")
+@staff_only
+def export_xlsx():
+    return _export("xlsx")
 
 
 @bp.get("/providers/<int:provider_id>")

@@ -9,8 +9,7 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.ratings import ChangeFilterForm, ManualRatingForm
 from provider_monitor.jinja import format_date, label, yes_no
-from provider_monitor.services import care_services, rating_changes, ratings, register
-from provider_monitor.services.exports import csv_lines
+from provider_monitor.services import care_services, exports, rating_changes, ratings, register
 from provider_monitor.views.helpers import or_404, page_number
 
 bp = Blueprint("ratings", __name__)
@@ -82,22 +81,31 @@ def changes():
     return render_template("ratings/changes.html", form=form, page=results, summary=None)
 
 
-@bp.get("/rating-changes.csv")
-@staff_only
-def export_changes():
+def _export_row(c) -> list:
+    district = c.service.district.name if c.service.district else ""
+    return [
+        c.changed_on, c.service.name, c.service.cqc_location_id, district, label(c.service.service_type),
+        label(c.key_question), c.from_rating, c.to_rating, label(c.direction), yes_no(c.high_severity),
+    ]  # fmt: skip
+
+
+def _export(fmt: str) -> Response:
+    """The filtered rating changes, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
-    filters = form.filters()
+    found = rating_changes.export_rows(db.session, current_user, form.filters())
+    file = exports.download(fmt, "rating-changes", EXPORT_HEADER, (_export_row(c) for c in found))
+    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
 
-    def rows():
-        for c in rating_changes.export_rows(db.session, current_user, filters):
-            district = c.service.district.name if c.service.district else ""
-            yield [
-                c.changed_on, c.service.name, c.service.cqc_location_id, district, label(c.service.service_type),
-                label(c.key_question), c.from_rating, c.to_rating, label(c.direction), yes_no(c.high_severity),
-            ]  # fmt: skip
 
-    response = Response(stream_with_context(csv_lines(EXPORT_HEADER, rows())), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="rating-changes.csv"'
-    return response
+@bp.get("/rating-changes.csv")
+@staff_only
+def export_changes():
+    return _export("csv")
+
+
+@bp.get("/rating-changes.xlsx")
+@staff_only
+def export_changes_xlsx():
+    return _export("xlsx")

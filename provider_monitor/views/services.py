@@ -30,6 +30,7 @@ from provider_monitor.services import (
     escalation_records,
     escalation_rules,
     escalations,
+    exports,
     rating_changes,
     ratings,
     register,
@@ -39,7 +40,6 @@ from provider_monitor.services import (
 from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
-from provider_monitor.services.exports import csv_lines
 from provider_monitor.services.providers import all_provider_choices
 from provider_monitor.services.visit_rules import VISIT_LOGGERS
 from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
@@ -76,38 +76,48 @@ def register_page():
     return render_template("services/register.html", form=form, page=results, escalations=escalations, summary=None)
 
 
-@bp.get("/services.csv")
-@staff_only
-def export_csv():
+def _export_row(service, level: int, suspension) -> list:
+    s = service
+    return [
+        s.name,
+        s.cqc_location_id,
+        s.provider.name,
+        s.provider.cqc_provider_id,
+        label(s.service_type),
+        label(s.provider.sector),
+        "Yes" if s.regulated else "No",
+        label(s.registration_status),
+        s.town,
+        s.postcode,
+        s.district.name if s.district else "",
+        s.link_officer.name if s.link_officer else "",
+        s.contract_manager.name if s.contract_manager else "",
+        *(getattr(s.current_rating, q.value) if s.current_rating else "" for q in KeyQuestion),
+        level,
+        suspension.value.capitalize() if suspension else "",
+    ]
+
+
+def _export(fmt: str) -> Response:
+    """The filtered register, every page of it, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
-    filters = form.filters(page=1)
+    found = register.export_rows(db.session, current_user, form.filters(page=1))
+    file = exports.download(fmt, "services", EXPORT_HEADER, (_export_row(*row) for row in found))
+    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
 
-    def rows():
-        for s, level, suspension in register.export_rows(db.session, current_user, filters):
-            yield [
-                s.name,
-                s.cqc_location_id,
-                s.provider.name,
-                s.provider.cqc_provider_id,
-                label(s.service_type),
-                label(s.provider.sector),
-                "Yes" if s.regulated else "No",
-                label(s.registration_status),
-                s.town,
-                s.postcode,
-                s.district.name if s.district else "",
-                s.link_officer.name if s.link_officer else "",
-                s.contract_manager.name if s.contract_manager else "",
-                *(getattr(s.current_rating, q.value) if s.current_rating else "" for q in KeyQuestion),
-                level,
-                suspension.value.capitalize() if suspension else "",
-            ]
 
-    response = Response(stream_with_context(csv_lines(EXPORT_HEADER, rows())), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="services.csv"'
-    return response
+@bp.get("/services.csv")
+@staff_only
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/services.xlsx")
+@staff_only
+def export_xlsx():
+    return _export("xlsx")
 
 
 @bp.get("/services/<int:service_id>")
