@@ -92,6 +92,7 @@ bench: install ## Benchmarks: print timings and query counts at England scale
 	$(BIN)/python -m benchmarks.escalations
 	$(BIN)/python -m benchmarks.sweep
 	$(BIN)/python -m benchmarks.dashboards
+	$(BIN)/python -m benchmarks.county_map
 
 lint: $(VENV)/.installed ## Check style
 	$(BIN)/ruff check .
