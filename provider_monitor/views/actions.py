@@ -12,7 +12,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -24,9 +23,9 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.actions import ActionForm, EvidenceForm, MoveForm, PlanFilterForm
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.jinja import format_date, label
-from provider_monitor.services import action_plans, action_rules, actions, care_services, evidence, exports
+from provider_monitor.services import action_plans, action_rules, actions, care_services, evidence
 from provider_monitor.services.exceptions import EditConflict, FieldError
-from provider_monitor.views.helpers import add_field_error, or_404, page_number, submit_edit
+from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download, submit_edit
 
 bp = Blueprint("actions", __name__)
 
@@ -280,8 +279,7 @@ def _export(fmt: str) -> Response:
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     found = action_plans.export_rows(db.session, current_user, form.filters(), _today())
     rows = (_export_row(row) for row in found)
-    file = exports.download(fmt, "action-plans", EXPORT_HEADER, rows, date_text=format_date)
-    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "action-plans", EXPORT_HEADER, rows, date_text=format_date)
 
 
 @bp.get("/action-plans.csv")

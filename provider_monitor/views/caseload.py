@@ -11,9 +11,9 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.caseload import ALL_SERVICES, CaseloadFilterForm
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.jinja import format_date, label
-from provider_monitor.services import care_services, exports, register
+from provider_monitor.services import care_services, register
 from provider_monitor.services import caseload as caseload_service
-from provider_monitor.views.helpers import page_number
+from provider_monitor.views.helpers import page_number, send_download
 
 bp = Blueprint("caseload", __name__)
 
@@ -84,8 +84,7 @@ def _export(fmt: str) -> Response:
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     result = caseload_service.caseload(db.session, form.filters(), _today())
     rows = (_export_row(row) for row in result.rows)
-    file = exports.download(fmt, "caseload", EXPORT_HEADER, rows, date_text=format_date)
-    return Response(file.body, mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "caseload", EXPORT_HEADER, rows, date_text=format_date)
 
 
 @bp.get("/caseload.csv")

@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -28,11 +27,18 @@ from provider_monitor.forms.concerns import (
 )
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.jinja import format_date, label, yes_no
-from provider_monitor.services import care_services, concern_rules, concerns, exports, providers, visits
+from provider_monitor.services import care_services, concern_rules, concerns, providers, visits
 from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.services.exceptions import DomainError, FieldError, NotFound
-from provider_monitor.views.helpers import add_field_error, or_404, page_number, save_or_report, submit_edit
+from provider_monitor.views.helpers import (
+    add_field_error,
+    or_404,
+    page_number,
+    save_or_report,
+    send_download,
+    submit_edit,
+)
 
 bp = Blueprint("concerns", __name__)
 
@@ -122,8 +128,7 @@ def _export(fmt: str) -> Response:
         found = concerns.export_rows(db.session, current_user, form.filters(), _today())
     except FieldError as error:
         abort(400, description=str(error))
-    file = exports.download(fmt, "concerns", EXPORT_HEADER, (_export_row(*row) for row in found), date_text=format_date)
-    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "concerns", EXPORT_HEADER, (_export_row(*row) for row in found), date_text=format_date)
 
 
 @bp.get("/concerns.csv")

@@ -18,13 +18,13 @@ from provider_monitor.forms.escalations import (
     level_choices,
 )
 from provider_monitor.jinja import format_date, label, yes_no
-from provider_monitor.services import care_services, escalation_records, escalations, exports, providers
+from provider_monitor.services import care_services, escalation_records, escalations, providers
 from provider_monitor.services import escalation_rules as rules
 from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.services.exceptions import EditConflict, FieldError
-from provider_monitor.views.helpers import add_field_error, or_404, page_number
+from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download
 
 bp = Blueprint("escalations", __name__)
 
@@ -97,8 +97,7 @@ def _export(fmt: str) -> Response:
     except FieldError as error:
         abort(400, description=str(error))
     rows = (_export_row(record, today) for record in records)
-    file = exports.download(fmt, "escalations", EXPORT_HEADER, rows, date_text=format_date)
-    return Response(file.body, mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "escalations", EXPORT_HEADER, rows, date_text=format_date)
 
 
 @bp.get("/escalations.csv")

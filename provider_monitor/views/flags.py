@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -25,9 +24,9 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.flags import AcknowledgeForm, AssignForm, CommentForm, FlagFilterForm
 from provider_monitor.jinja import LONDON, format_date, label
-from provider_monitor.services import exports, flag_queries
+from provider_monitor.services import flag_queries
 from provider_monitor.services.exceptions import DomainError, EditConflict, FieldError
-from provider_monitor.views.helpers import add_field_error, or_404, page_number
+from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download
 
 bp = Blueprint("flags", __name__)
 
@@ -86,8 +85,7 @@ def _export(fmt: str) -> Response:
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     filters, today = form.filters(), _today()
     rows = (_export_row(flag, today) for flag in flag_queries.export_rows(db.session, current_user, filters))
-    file = exports.download(fmt, "flags", EXPORT_HEADER, rows, date_text=format_date)
-    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "flags", EXPORT_HEADER, rows, date_text=format_date)
 
 
 @bp.get("/flags.csv")

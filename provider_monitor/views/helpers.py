@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import Response, abort, request, stream_with_context
 
 from provider_monitor.extensions import db
+from provider_monitor.services import exports
 from provider_monitor.services.exceptions import EditConflict, FieldError, NotFound
 
 
@@ -119,3 +120,9 @@ def submit_edit(form, record, *, update, data, reload) -> Edit:
     rows = conflict_rows(form, current, data())
     form.version_id.data = current.version_id
     return Edit(current, conflict=conflict, conflict_rows=rows)
+
+
+def send_download(fmt: str, name: str, header: list[str], rows, *, date_text=None) -> Response:
+    """A list's export as CSV (streamed, within the request's context) or XLSX, as an attachment."""
+    file = exports.download(fmt, name, header, rows, date_text=date_text)
+    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)

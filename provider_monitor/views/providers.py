@@ -10,10 +10,10 @@ from provider_monitor.enums import REGISTER_EDITORS
 from provider_monitor.extensions import db
 from provider_monitor.forms.providers import ProviderForm
 from provider_monitor.jinja import label
-from provider_monitor.services import concerns, escalation_records, escalation_rules, escalations, exports, providers
+from provider_monitor.services import concerns, escalation_records, escalation_rules, escalations, providers
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
-from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
+from provider_monitor.views.helpers import or_404, page_number, save_or_report, send_download, submit_edit
 
 bp = Blueprint("providers", __name__)
 
@@ -44,8 +44,7 @@ def _export(fmt: str) -> Response:
         [provider.name, provider.cqc_provider_id or "", label(provider.sector), count, provider.id]
         for provider, count in found.items
     )
-    file = exports.download(fmt, "providers", EXPORT_HEADER, rows)
-    return Response(file.body, mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "providers", EXPORT_HEADER, rows)
 
 
 @bp.get("/providers.csv")

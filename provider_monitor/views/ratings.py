@@ -1,6 +1,6 @@
 """CQC ratings: entering one by hand, and the Rating changes page."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import roles, staff_only
@@ -9,8 +9,8 @@ from provider_monitor.extensions import db
 from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.ratings import ChangeFilterForm, ManualRatingForm
 from provider_monitor.jinja import format_date, label, yes_no
-from provider_monitor.services import care_services, exports, rating_changes, ratings, register
-from provider_monitor.views.helpers import or_404, page_number
+from provider_monitor.services import care_services, rating_changes, ratings, register
+from provider_monitor.views.helpers import or_404, page_number, send_download
 
 bp = Blueprint("ratings", __name__)
 
@@ -95,8 +95,7 @@ def _export(fmt: str) -> Response:
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     found = rating_changes.export_rows(db.session, current_user, form.filters())
-    file = exports.download(fmt, "rating-changes", EXPORT_HEADER, (_export_row(c) for c in found))
-    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "rating-changes", EXPORT_HEADER, (_export_row(c) for c in found))
 
 
 @bp.get("/rating-changes.csv")

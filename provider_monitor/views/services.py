@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -30,7 +29,6 @@ from provider_monitor.services import (
     escalation_records,
     escalation_rules,
     escalations,
-    exports,
     rating_changes,
     ratings,
     register,
@@ -42,7 +40,7 @@ from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.services.providers import all_provider_choices
 from provider_monitor.services.visit_rules import VISIT_LOGGERS
-from provider_monitor.views.helpers import or_404, page_number, save_or_report, submit_edit
+from provider_monitor.views.helpers import or_404, page_number, save_or_report, send_download, submit_edit
 from provider_monitor.views.ratings import RATING_EDITORS
 
 # Pages the service page links to, where they exist.
@@ -104,8 +102,7 @@ def _export(fmt: str) -> Response:
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     found = register.export_rows(db.session, current_user, form.filters(page=1))
-    file = exports.download(fmt, "services", EXPORT_HEADER, (_export_row(*row) for row in found))
-    return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
+    return send_download(fmt, "services", EXPORT_HEADER, (_export_row(*row) for row in found))
 
 
 @bp.get("/services.csv")
