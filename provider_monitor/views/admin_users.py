@@ -1,16 +1,17 @@
 """Admin: user accounts and roles."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import admin_only
 from provider_monitor.extensions import db
 from provider_monitor.forms.users import ConfirmForm, UserForm
+from provider_monitor.jinja import format_datetime
 from provider_monitor.services import users
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.exceptions import DomainError
 from provider_monitor.services.providers import all_provider_choices
-from provider_monitor.views.helpers import or_404, save_or_report, submit_edit
+from provider_monitor.views.helpers import or_404, save_or_report, send_download, submit_edit
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -25,6 +26,33 @@ def _user_form(obj=None) -> UserForm:
 @admin_only
 def index():
     return render_template("admin/users.html", users=users.list_users(db.session), confirm=ConfirmForm())
+
+
+# For the council's periodic access review: who holds which role, for which provider, and when they last signed in.
+EXPORT_HEADER = ["Name", "Email address", "Role", "Provider", "Status", "Locked", "Last signed in"]
+
+
+def _export(fmt: str):
+    locked_at = current_app.config["MAX_FAILED_SIGN_INS"]
+    rows = (
+        [user.name, user.email, user.role.label, user.provider.name if user.provider else "",
+         "Active" if user.active else "Deactivated", "Yes" if user.failed_sign_in_count >= locked_at else "No",
+         format_datetime(user.last_sign_in_at) or "Never"]
+        for user in users.list_users(db.session)
+    )  # fmt: skip
+    return send_download(fmt, "users", EXPORT_HEADER, rows)
+
+
+@bp.get("/export.csv")
+@admin_only
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/export.xlsx")
+@admin_only
+def export_xlsx():
+    return _export("xlsx")
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -351,3 +351,37 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, app_ctx):
         for suffix in (".csv", ".xlsx"):
             response = client.get(path + suffix)
             assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+# User accounts (admins only, for the access review) ----------------------------------------------------------
+
+
+def test_admins_download_every_user_account_for_the_access_review(client, login_as):
+    provider = factories.ProviderFactory(name="Acme Care")
+    factories.UserFactory(name=FORMULA, role=Role.PROVIDER, provider=provider, email="pat@acme.example")
+    factories.UserFactory(name="Gone Officer", role=Role.OFFICER, active=False, email="gone@council.example")
+    login_as(Role.ADMIN)
+
+    links = download_links(client, "/admin/users")
+    as_csv = client.get("/admin/users/export.csv")
+    csv_text = as_csv.get_data(as_text=True)  # read before the next request: the CSV streams in its own context
+    as_xlsx = client.get("/admin/users/export.xlsx")
+
+    assert links == ["/admin/users/export.csv", "/admin/users/export.xlsx"]
+    assert as_xlsx.mimetype == XLSX
+    assert as_csv.headers["Content-Disposition"] == 'attachment; filename="users.csv"'
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    sheet = load_workbook(io.BytesIO(as_xlsx.get_data())).active.iter_rows(values_only=True)
+    sheet = [["" if value is None else value for value in row] for row in sheet]
+    assert rows[0] == ["Name", "Email address", "Role", "Provider", "Status", "Locked", "Last signed in"]
+    assert sheet == rows
+    by_email = {row[1]: row for row in rows[1:]}
+    assert by_email["pat@acme.example"] == [SAFE_FORMULA, "pat@acme.example", "Provider user", "Acme Care", "Active",
+                                            "No", "Never"]  # fmt: skip
+    assert by_email["gone@council.example"][4] == "Deactivated"
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.OFFICER, Role.PROVIDER])
+def test_only_admins_download_user_accounts(client, login_as, role):
+    login_as(role)
+    refused(client, "/admin/users/export")
