@@ -158,6 +158,7 @@ def test_a_provider_user_sees_only_their_own_services_and_no_internal_picture(cl
     assert [o["value"] for o in page(response).select("#measure option")] == ["good_or_better"]
     assert "Open flags" not in text(page(client.get("/map?measure=open_flags")))
     assert page(response).select("#layer-concerns") == []
+    assert page(response).select("#district-figures a") == []  # the register is for staff
 
 
 def test_filters_by_service_type_and_sector(client, login_as, districts):
@@ -198,6 +199,11 @@ def test_the_page_shows_the_measure_by_district_and_the_attribution(client, logi
     assert table_rows(page(escalated), "#district-figures") == [
         ["North Shire", "4", "0", "None"],
         ["South Shire", "1", "1", "1"],
+    ]
+    # Staff go from a district to its services in the register.
+    assert [a["href"] for a in page(share).select("#district-figures a")] == [
+        "/services?district=E07000901",
+        "/services?district=E07000902",
     ]
     # The legend names every shade of the chosen measure.
     assert "Districts: open flags – None, 1" in text(page(flags).select_one("#map-legend"))

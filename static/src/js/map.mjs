@@ -11,13 +11,14 @@ const RATING_COLOURS = {
   Inadequate: "#d4351c",
 };
 const NOT_RATED = "#505a5f";
-// Each highlight layer: which services it rings, and the ring's colour.
+// Which services each highlight rings; the ring's colour comes from its checkbox (data-ring-colour), which
+// also shows it in the key.
 const HIGHLIGHTS = {
-  overdue: { colour: "#912b88", test: (p) => p.overdue },
-  declined: { colour: "#d4351c", test: (p) => p.declined },
-  concerns: { colour: "#ffdd00", test: (p) => (p.open_concerns || 0) > 0 },
-  suspension_red: { colour: "#d4351c", test: (p) => p.suspension === "red" },
-  suspension_amber: { colour: "#f47738", test: (p) => p.suspension === "amber" },
+  overdue: (p) => p.overdue,
+  declined: (p) => p.declined,
+  concerns: (p) => (p.open_concerns || 0) > 0,
+  suspension_red: (p) => p.suspension === "red",
+  suspension_amber: (p) => p.suspension === "amber",
 };
 
 async function fetchJson(url) {
@@ -110,7 +111,12 @@ async function start(element, map) {
   const countyLayer = L.geoJSON(county, { style: { color: "#0b0c0c", weight: 3, fill: false }, interactive: false }).addTo(map);
 
   const cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
-  const rings = Object.fromEntries(Object.keys(HIGHLIGHTS).map((key) => [key, L.layerGroup()]));
+  const highlights = [...document.querySelectorAll("[data-map-layer]")]
+    .filter((input) => HIGHLIGHTS[input.dataset.mapLayer])
+    .map((input) => ({
+      input, key: input.dataset.mapLayer, test: HIGHLIGHTS[input.dataset.mapLayer],
+      colour: input.dataset.ringColour, layer: L.layerGroup(),
+    }));
   for (const feature of points.features) {
     const [lon, lat] = feature.geometry.coordinates;
     const p = feature.properties;
@@ -122,20 +128,18 @@ async function start(element, map) {
     marker.bindPopup(() => popupContent(element, p, marker));
     marker.bindTooltip(p.name);
     cluster.addLayer(marker);
-    for (const [key, highlight] of Object.entries(HIGHLIGHTS)) {
+    for (const highlight of highlights) {
       if (highlight.test(p)) {
-        rings[key].addLayer(L.circleMarker([lat, lon], {
+        highlight.layer.addLayer(L.circleMarker([lat, lon], {
           pane: "rings", radius: 12, color: highlight.colour, weight: 4, fill: false, interactive: false,
-          className: `map-ring map-ring--${key}`,
+          className: `map-ring map-ring--${highlight.key}`,
         }));
       }
     }
   }
   map.addLayer(cluster);
 
-  for (const input of document.querySelectorAll("[data-map-layer]")) {
-    const layer = rings[input.dataset.mapLayer];
-    if (!layer) continue;
+  for (const { input, layer } of highlights) {
     const toggle = () => (input.checked ? map.addLayer(layer) : map.removeLayer(layer));
     input.addEventListener("change", toggle);
     toggle();
