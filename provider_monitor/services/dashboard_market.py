@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -12,14 +11,12 @@ from sqlalchemy.orm import Session
 
 from provider_monitor.enums import (
     RAG,
-    VISITED_STATUSES,
     ActionStatus,
     DueState,
     FlagKind,
     ServiceStatus,
     ServiceType,
     SuspensionStatus,
-    VisitKind,
 )  # fmt: skip
 from provider_monitor.models.action import Action
 from provider_monitor.models.area import District
@@ -31,7 +28,7 @@ from provider_monitor.models.visit import Visit
 from provider_monitor.services.action_plans import rag_case
 from provider_monitor.services.dashboards import Quarter, Table, percent
 from provider_monitor.services.rating_rules import LABELS, rank
-from provider_monitor.services.visit_policy import due_dates
+from provider_monitor.services.visit_policy import due_dates, resets_clock
 
 NOT_RATED = "Not rated"
 RATING_COLUMNS = [*LABELS.values(), NOT_RATED]  # Outstanding … Inadequate, then not rated
@@ -98,44 +95,37 @@ def current_ratings(session: Session) -> tuple[Table, Table]:
     )
 
 
-def rating_histories(session: Session) -> dict[int, tuple[list[date], list[int | None]]]:
-    """Each active service's CQC Overall over time: (publication dates, ranks), oldest first. One query."""
-    rows = session.execute(
-        sa.select(RatingSnapshot.service_id, RatingSnapshot.published_on, RatingSnapshot.overall)
+def ratings_in_force(session: Session, days: list[date]) -> dict[str | None, list[int]]:
+    """Active services by the stored CQC Overall in force on each day: {value: [count on each day]}. One query."""
+    # In force: the latest snapshot published on or before the day (of two on one day, the later recorded).
+    # Every value a dated snapshot of an active service holds is a key, even at zero, so that Python ranks
+    # values (rating_rules.rank) and SQL never has to.
+    following = sa.func.lead(RatingSnapshot.published_on).over(
+        partition_by=RatingSnapshot.service_id, order_by=(RatingSnapshot.published_on, RatingSnapshot.id)
+    )
+    spans = (
+        sa.select(RatingSnapshot.overall, RatingSnapshot.published_on, following.label("next_on"))
         .where(RatingSnapshot.service_id.in_(_active()), RatingSnapshot.published_on.is_not(None))
-        .order_by(RatingSnapshot.service_id, RatingSnapshot.published_on, RatingSnapshot.id)
-    ).all()
-    histories: dict[int, tuple[list[date], list[int | None]]] = {}
-    for service_id, published_on, overall in rows:
-        days, ranks = histories.setdefault(service_id, ([], []))
-        days.append(published_on)
-        ranks.append(rank(overall))
-    return histories
+        .subquery()
+    )
+    in_force = [
+        sa.func.count(
+            sa.case((sa.and_(spans.c.published_on <= day, sa.or_(spans.c.next_on.is_(None), spans.c.next_on > day)), 1))
+        )
+        for day in days
+    ]
+    rows = session.execute(sa.select(spans.c.overall, *in_force).group_by(spans.c.overall)).all()
+    return {row[0]: list(row[1:]) for row in rows}
 
 
-def in_force_on(history: tuple[list[date], list[int | None]], day: date) -> int | None:
-    """The CQC Overall rank in force on a day: the latest published on or before it."""
-    days, ranks = history
-    position = bisect.bisect_right(days, day)
-    return ranks[position - 1] if position else None
-
-
-def first_after(history: tuple[list[date], list[int | None]], day: date) -> int | None:
-    """The first CQC Overall rating published after a day (rank), skipping publications with no rating."""
-    days, ranks = history
-    for value in ranks[bisect.bisect_right(days, day) :]:
-        if value is not None:
-            return value
-    return None
-
-
-def share_over_time(histories: dict, quarter: Quarter) -> Table:
+def share_over_time(in_force: dict[str | None, list[int]], quarter: Quarter) -> Table:
+    """From `ratings_in_force` on the last QUARTERS_SHOWN quarter ends."""
     rows = []
-    for each in quarter.last(QUARTERS_SHOWN):
-        ranks = [in_force_on(history, each.end) for history in histories.values()]
-        rated = [r for r in ranks if r is not None]
-        good = sum(1 for r in rated if r >= GOOD)
-        rows.append([str(each), each.end, len(rated), good, percent(good, len(rated))])
+    for position, each in enumerate(quarter.last(QUARTERS_SHOWN)):
+        ranked = [(rank(value), counts[position]) for value, counts in in_force.items()]
+        rated = sum(count for value_rank, count in ranked if value_rank is not None)
+        good = sum(count for value_rank, count in ranked if value_rank is not None and value_rank >= GOOD)
+        rows.append([str(each), each.end, rated, good, percent(good, rated)])
     return Table(
         name="good_over_time", caption="Share rated Good or better over time",
         header=["Quarter", "Quarter end", "Services rated", "Good or Outstanding", "% Good or better"], rows=rows,
@@ -146,41 +136,65 @@ def share_over_time(histories: dict, quarter: Quarter) -> Table:
     )  # fmt: skip
 
 
-def _full_quality_visits(session: Session) -> dict[int, list[date]]:
-    """Each active service's logged visits that reset the routine clock (planned, or unplanned full quality)."""
-    rows = session.execute(
-        sa.select(Visit.service_id, Visit.visited_on)
-        .where(
-            Visit.service_id.in_(_active()),
-            Visit.status.in_(VISITED_STATUSES),
-            sa.or_(Visit.kind == VisitKind.PLANNED, Visit.full_quality_visit.is_(True)),
-        )  # fmt: skip
-        .order_by(Visit.service_id, Visit.visited_on)
-    ).all()
-    visits: dict[int, list[date]] = defaultdict(list)
-    for service_id, visited_on in rows:
-        visits[service_id].append(visited_on)
-    return visits
+def _routine_visits() -> sa.ColumnElement[bool]:
+    """Logged visits of active services that reset the routine clock (planned, or unplanned full quality)."""
+    return sa.and_(Visit.service_id.in_(_active()), resets_clock())
 
 
-def before_and_after(histories: dict, visits: dict[int, list[date]]) -> Table:
+def compared_ratings(session: Session, rated_values: list[str]) -> list[tuple[str | None, str | None, int]]:
+    """Services with a routine visit by (Overall in force on it, first rated Overall after it). One query."""
+    # The visit is the service's latest routine visit that a rated snapshot followed (both None when none did).
+    # `rated_values` are the stored values that rank as ratings, so SQL compares text and never ranks it.
+    rated = sa.and_(RatingSnapshot.published_on.is_not(None), RatingSnapshot.overall.in_(rated_values))
+    last_rated = (
+        sa.select(RatingSnapshot.service_id, sa.func.max(RatingSnapshot.published_on).label("last_rated_on"))
+        .where(rated)
+        .group_by(RatingSnapshot.service_id)
+        .subquery()
+    )
+    followed = sa.case((Visit.visited_on < last_rated.c.last_rated_on, Visit.visited_on))
+    latest = (
+        sa.select(Visit.service_id, sa.func.max(followed).label("visit_on"))
+        .outerjoin(last_rated, last_rated.c.service_id == Visit.service_id)
+        .where(_routine_visits())
+        .group_by(Visit.service_id)
+        .cte("latest")
+    )
+    same_service = RatingSnapshot.service_id == latest.c.service_id
+    before = (
+        sa.select(RatingSnapshot.overall)
+        .where(same_service, RatingSnapshot.published_on <= latest.c.visit_on)
+        .order_by(RatingSnapshot.published_on.desc(), RatingSnapshot.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    after = (
+        sa.select(RatingSnapshot.overall)
+        .where(same_service, RatingSnapshot.published_on > latest.c.visit_on, RatingSnapshot.overall.in_(rated_values))
+        .order_by(RatingSnapshot.published_on, RatingSnapshot.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    compared = sa.select(before.label("before"), after.label("after")).select_from(latest).subquery("compared")
+    stmt = sa.select(compared.c.before, compared.c.after, sa.func.count()).group_by(compared.c.before, compared.c.after)
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def before_and_after(compared: list[tuple[str | None, str | None, int]]) -> Table:
     """Each service's latest full quality visit followed by a CQC Overall: the rating before against after."""
     outcome: Counter = Counter()
     good_before = good_after = 0
-    for service_id, days in visits.items():
-        history = histories.get(service_id, ([], []))
-        followed = [day for day in days if first_after(history, day) is not None]
-        if not followed:
-            outcome["no_rating_since"] += 1
+    for before_value, after_value, count in compared:
+        before, after = rank(before_value), rank(after_value)
+        if after is None:
+            outcome["no_rating_since"] += count
             continue
-        visit_on = followed[-1]
-        before, after = in_force_on(history, visit_on), first_after(history, visit_on)
         if before is None:
-            outcome["not_rated_before"] += 1
+            outcome["not_rated_before"] += count
             continue
-        outcome["improved" if after > before else "declined" if after < before else "same"] += 1
-        good_before += before >= GOOD
-        good_after += after >= GOOD
+        outcome["improved" if after > before else "declined" if after < before else "same"] += count
+        good_before += count if before >= GOOD else 0
+        good_after += count if after >= GOOD else 0
     rows = [
         ["Improved", outcome["improved"]], ["Stayed the same", outcome["same"]], ["Declined", outcome["declined"]],
         ["Good or better before the visit", good_before], ["Good or better at the next rating", good_after],
@@ -203,11 +217,8 @@ def visit_tables(session: Session, today: date, quarter: Quarter) -> tuple[Table
     dues = due_dates(session, _active(), today)
     completed_visits, completed_services = session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(Visit.service_id))).where(
-            Visit.service_id.in_(_active()),
-            Visit.status.in_(VISITED_STATUSES),
-            sa.or_(Visit.kind == VisitKind.PLANNED, Visit.full_quality_visit.is_(True)),
-            Visit.visited_on.between(quarter.start, quarter.end),
-        )  # fmt: skip
+            _routine_visits(), Visit.visited_on.between(quarter.start, quarter.end)
+        )
     ).one()
     still_due = sum(1 for due in dues.values() if quarter.start <= due.due_on <= quarter.end)
     overdue_before = sum(1 for due in dues.values() if due.due_on < quarter.start)
@@ -288,11 +299,12 @@ def market(session: Session, today: date, quarter: Quarter | None = None) -> Mar
     """The market dashboard: a fixed number of queries (about twelve), however many services."""
     quarter = quarter or Quarter.of(today)
     by_district, by_type = current_ratings(session)
-    histories = rating_histories(session)
+    in_force = ratings_in_force(session, [each.end for each in quarter.last(QUARTERS_SHOWN)])
+    rated_values = sorted(value for value in in_force if rank(value) is not None)
     quarter_visits, due_states = visit_tables(session, today, quarter)
     tables = [
-        by_district, by_type, share_over_time(histories, quarter), quarter_visits, due_states,
+        by_district, by_type, share_over_time(in_force, quarter), quarter_visits, due_states,
         open_actions_by_rag(session, today, _active()), escalations_by_level(session), open_flags_by_kind(session),
-        before_and_after(histories, _full_quality_visits(session)),
+        before_and_after(compared_ratings(session, rated_values)),
     ]  # fmt: skip
     return Market(today=today, quarter=quarter, tables=tables)
