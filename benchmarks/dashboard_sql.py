@@ -1,9 +1,9 @@
 """Raw SQL aggregates behind the market and caseload dashboards: the floor their server time is compared with.
 
 Hand-written SQL for SQLite and PostgreSQL (enum columns hold their values), one statement per figure group,
-every row fetched on one connection. The due-date SQL follows `benchmarks.sweep_sql.visits` (the visit
-policy's due date: last routine visit plus the band's months, capped under escalation; never visited: from
-joining the register plus the grace days). What each statement computes, as of `today`:
+every row fetched on one connection. The due dates are `benchmarks.sweep_sql.due_ctes`, the flag sweep
+benchmark's (the visit policy's due date: last routine visit plus the band's months, capped under escalation;
+never visited: from joining the register plus the grace days). What each statement computes, as of `today`:
 
 Market (GET /dashboards/market), over active services unless said:
 - ratings_by_district / ratings_by_type: services by district name (or service type) and the rank of the CQC
@@ -34,7 +34,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from benchmarks.sweep_sql import LOGGED, POSTGRESQL, SQLITE, Dates, rank
+from benchmarks.sweep_sql import POSTGRESQL, ROUTINE, SQLITE, Dates, due_ctes, rank
 from benchmarks.sweep_sql import parameters as sweep_parameters
 from provider_monitor.enums import RAG, DueState, FlagKind, ServiceType, SuspensionStatus
 from provider_monitor.services.dashboard_market import NO_DISTRICT, NOT_RATED, RATING_COLUMNS
@@ -44,60 +44,24 @@ from provider_monitor.services.visit_rules import Policy
 
 QUARTERS_SHOWN = 8
 AWAITING_PROVIDER = "('open', 'in_progress', 'returned')"
-ROUTINE = f"v.status IN {LOGGED} AND (v.kind = 'planned' OR v.full_quality_visit)"
 MINE = "AND (s.link_officer_id = :uid OR s.contract_manager_id = :uid)"
 # Per dialect: a date-typed parameter (SQLite keeps dates as ISO text) and whole days from a date to today.
 DATE_PARAM = {"sqlite": "{p}", "postgresql": "CAST({p} AS DATE)"}
 DAYS_SINCE = {"sqlite": "CAST(julianday(:today) - julianday({d}) AS INTEGER)", "postgresql": "(:today - {d})"}
 
 
-def _due(dates: Dates, mine: str) -> str:
-    """CTEs ending in `states` (id, name, overall, due_on, state) for active services, as sweep_sql.visits."""
-    band_rank = (
-        f"CASE WHEN {rank('f.overall')} IS NULL THEN {rank('f.local_rating')} "
-        f"WHEN {rank('f.local_rating')} IS NULL THEN {rank('f.overall')} "
-        f"WHEN {rank('f.overall')} < {rank('f.local_rating')} THEN {rank('f.overall')} "
-        f"ELSE {rank('f.local_rating')} END"
-    )
-    months = (
-        "CASE b.band_rank WHEN 4 THEN :m_outstanding WHEN 3 THEN :m_good WHEN 2 THEN :m_requires_improvement "
-        "WHEN 1 THEN :m_inadequate ELSE CASE WHEN b.regulated THEN :m_not_yet_rated ELSE :m_unregulated END END"
-    )
-    capped = (
-        f"CASE WHEN b.level BETWEEN 3 AND 5 AND ({months}) > :suspension_cap THEN :suspension_cap "
-        f"WHEN b.level BETWEEN 1 AND 2 AND ({months}) > :enhanced_cap THEN :enhanced_cap ELSE ({months}) END"
-    )
-    since = f"COALESCE(s.registration_date, {dates.day_of.format(d='s.created_at')})"
-    return f"""
-WITH facts AS MATERIALIZED (
-  SELECT s.id, s.name, s.regulated, {since} AS since, r.overall,
-    (SELECT MAX(v.visited_on) FROM visit v WHERE v.service_id = s.id AND {ROUTINE}) AS last_on,
-    (SELECT v.local_rating FROM visit v
-     WHERE v.service_id = s.id AND v.status IN {LOGGED} AND v.local_rating IS NOT NULL
-     ORDER BY v.visited_on DESC, v.id DESC LIMIT 1) AS local_rating,
-    COALESCE((SELECT MAX(e.level) FROM escalation e WHERE e.service_id = s.id AND e.closed_on IS NULL), 0) AS own_level,
-    COALESCE((SELECT MAX(e.level) FROM escalation e
-              WHERE e.provider_id = s.provider_id AND e.service_id IS NULL AND e.closed_on IS NULL), 0) AS wide_level
-  FROM service s LEFT JOIN rating_snapshot r ON r.service_id = s.id AND r.is_current
-  WHERE s.status = 'active' {mine}
-),
-banded AS (
-  SELECT id, name, overall, regulated, since, last_on,
-         CASE WHEN own_level > wide_level THEN own_level ELSE wide_level END AS level, {band_rank} AS band_rank
-  FROM facts AS f
-),
-due AS (
-  SELECT b.id, b.name, b.overall, b.last_on,
-         CASE WHEN b.last_on IS NULL THEN {dates.add_days.format(d="b.since", n=":grace_days")}
-              ELSE {dates.add_months.format(d="b.last_on", n=capped)} END AS due_on
-  FROM banded b
-),
+STATES = """,
 states AS (
   SELECT id, name, overall, due_on, CASE WHEN last_on IS NULL THEN 'never_visited' WHEN due_on < :today THEN 'overdue'
     WHEN due_on <= :due_soon_end THEN 'due_soon' ELSE 'on_track' END AS state
   FROM due
 )
 """
+
+
+def _due(dates: Dates, mine: str) -> str:
+    """CTEs ending in `states` (id, name, overall, due_on, state): sweep_sql's due dates, each with its state."""
+    return due_ctes(dates, mine) + STATES
 
 
 def _ratings_by(column: str, join: str) -> str:

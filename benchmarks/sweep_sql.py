@@ -73,8 +73,12 @@ POSTGRESQL = Dates(
 )
 
 
-def visits(dates: Dates) -> str:
-    """Visit overdue, due soon and never visited, for every active service, in one statement."""
+ROUTINE = f"v.status IN {LOGGED} AND (v.kind = 'planned' OR v.full_quality_visit)"
+
+
+def due_ctes(dates: Dates, narrow: str = "") -> str:
+    """CTEs ending in `due` (id, name, overall, last_on, due_on): active services' due dates by the visit policy."""
+    # `narrow` adds to the services' WHERE ("AND …" on `service s`): the caseload dashboard's officer, say.
     band_rank = (
         f"CASE WHEN {rank('lr.overall')} IS NULL THEN {rank('lr.local_rating')} "
         f"WHEN {rank('lr.local_rating')} IS NULL THEN {rank('lr.overall')} "
@@ -95,9 +99,8 @@ def visits(dates: Dates) -> str:
     # neither database copies the subqueries into each expression that uses their columns.
     return f"""
 WITH facts AS MATERIALIZED (
-  SELECT s.id, s.regulated, {since} AS since, r.overall,
-    (SELECT MAX(v.visited_on) FROM visit v
-     WHERE v.service_id = s.id AND v.status IN {LOGGED} AND (v.kind = 'planned' OR v.full_quality_visit)) AS last_on,
+  SELECT s.id, s.name, s.regulated, {since} AS since, r.overall,
+    (SELECT MAX(v.visited_on) FROM visit v WHERE v.service_id = s.id AND {ROUTINE}) AS last_on,
     (SELECT v.local_rating FROM visit v
      WHERE v.service_id = s.id AND v.status IN {LOGGED} AND v.local_rating IS NOT NULL
      ORDER BY v.visited_on DESC, v.id DESC LIMIT 1) AS local_rating,
@@ -105,19 +108,22 @@ WITH facts AS MATERIALIZED (
     COALESCE((SELECT MAX(e.level) FROM escalation e
               WHERE e.provider_id = s.provider_id AND e.service_id IS NULL AND e.closed_on IS NULL), 0) AS wide_level
   FROM service s LEFT JOIN rating_snapshot r ON r.service_id = s.id AND r.is_current
-  WHERE s.status = 'active'
+  WHERE s.status = 'active' {narrow}
 ),
 banded AS (
-  SELECT id, regulated, since, last_on, CASE WHEN own_level > wide_level THEN own_level ELSE wide_level END AS level,
-         {band_rank} AS band_rank
+  SELECT id, name, overall, regulated, since, last_on,
+         CASE WHEN own_level > wide_level THEN own_level ELSE wide_level END AS level, {band_rank} AS band_rank
   FROM facts AS lr
 ),
 due AS (
-  SELECT b.id, b.last_on,
+  SELECT b.id, b.name, b.overall, b.last_on,
          CASE WHEN b.last_on IS NULL THEN {dates.add_days.format(d="b.since", n=":grace_days")}
               ELSE {dates.add_months.format(d="b.last_on", n=capped)} END AS due_on
   FROM banded b
-)
+)"""
+
+
+VISIT_FLAGS = """
 SELECT kind, 'service:' || id FROM (
   SELECT id, CASE
     WHEN last_on IS NULL AND due_on <= :today THEN 'never_visited'
@@ -126,6 +132,11 @@ SELECT kind, 'service:' || id FROM (
   END AS kind FROM due
 ) AS states WHERE kind IS NOT NULL
 """
+
+
+def visits(dates: Dates) -> str:
+    """Visit overdue, due soon and never visited, for every active service, in one statement."""
+    return due_ctes(dates) + VISIT_FLAGS
 
 
 QUESTION_COLUMN = (
