@@ -31,6 +31,7 @@ from provider_monitor.services.visibility import services_visible_to
 from provider_monitor.services.visit_policy import due_dates
 
 GOOD_OR_BETTER = ("Good", "Outstanding")
+KEY_QUESTIONS = [question for question in KeyQuestion if question != KeyQuestion.OVERALL]
 DECLINE_DAYS = 90
 SUSPENSION_LEVEL = 3
 COORDINATE_PLACES = 5  # about a metre: more digits only make the data bigger
@@ -190,17 +191,24 @@ def service_popup(session: Session, viewer: User, service_id: int, today: date) 
     """What a point's popup shows, for one service the viewer may see; None for any other."""
     ids = services_visible_to(viewer).with_only_columns(Service.id).where(Service.id == service_id)
     row = session.execute(
-        sa.select(Service.id, Service.name, Service.service_type, RatingSnapshot.overall)
+        sa.select(Service.id, Service.name, Service.service_type, RatingSnapshot)
         .outerjoin(RatingSnapshot, _current_overall())
         .where(Service.id.in_(ids))
     ).one_or_none()
     if row is None:
         return None
+    snapshot = row.RatingSnapshot
     popup = {
         "id": row.id,
         "name": row.name,
         "service_type": row.service_type.label,
-        "cqc_overall": row.overall or "Not rated",
+        "cqc_overall": (snapshot.overall if snapshot else None) or "Not rated",
+        # The five key questions, in CQC's order, where rated: [["Safe", "Good"], …].
+        "key_questions": [
+            [question.label, getattr(snapshot, question.value)]
+            for question in KEY_QUESTIONS
+            if snapshot is not None and getattr(snapshot, question.value)
+        ],
     }
     if viewer.is_staff:
         due = due_dates(session, ids, today).get(row.id)

@@ -35,8 +35,9 @@ def map_records(app_ctx):
                                 label_lon=None, label_lat=None, loaded_at=utcnow()))  # fmt: skip
     db.session.commit()
     good = factories.ServiceFactory(name="Hill House", latitude=53.25, longitude=-1.25, district_code=north.code)
-    factories.record_ratings(good, factories.rating_state("2026-01-10", overall="Good"))
+    factories.record_ratings(good, factories.rating_state("2026-01-10", overall="Good", safe="Good"))
     poor = factories.ServiceFactory(name="Vale House", latitude=52.9, longitude=-1.25, district_code=south.code)
+    factories.record_ratings(poor, factories.rating_state("2026-01-10", overall="Inadequate", safe="Inadequate"))
     factories.EscalationFactory(service=poor, level=3, suspension_status="red")
     return good, poor
 
@@ -64,6 +65,7 @@ def test_the_map_draws_from_the_app_alone_and_a_layer_toggles_and_a_popup_opens(
     page.locator("#county-map path.map-service").first.click()
     popup = page.locator("#county-map .leaflet-popup-content")
     expect(popup).to_contain_text("CQC Overall")
+    expect(popup).to_contain_text("Safe")
     expect(popup).to_contain_text("Next visit due")
     name = "Hill House" if "Hill House" in popup.inner_text() else "Vale House"
     popup.get_by_role("link", name="View service").click()

@@ -101,7 +101,7 @@ def test_a_popup_gives_one_service_s_details_to_those_who_may_see_it(client, log
     north, _ = districts
     mine = ProviderFactory(name="Mine Care Ltd")
     house = located(north, "Hill House", 53.15, provider=mine)
-    record_ratings(house, rating_state("2026-01-10", overall="Good"))
+    record_ratings(house, rating_state("2026-01-10", overall="Good", safe="Requires improvement", caring="Good"))
     FlagFactory(on=house)
     EscalationFactory(service=house, level=3, suspension_status="red")
     other = located(north, "Other House", 53.16)
@@ -113,11 +113,12 @@ def test_a_popup_gives_one_service_s_details_to_those_who_may_see_it(client, log
     elsewhere = client.get(f"/map/services/{other.id}.json")
 
     assert staff["name"] == "Hill House" and staff["cqc_overall"] == "Good"
+    assert staff["key_questions"] == [["Safe", "Requires improvement"], ["Caring", "Good"]]
     assert staff["url"] == f"/services/{house.id}"
     assert staff["next_visit_due"] and staff["open_flags"] == 1
     assert (staff["escalation_level"], staff["suspension"]) == (3, "red")
     assert own.status_code == 200
-    assert set(own.get_json()) == {"id", "name", "service_type", "cqc_overall", "url"}
+    assert set(own.get_json()) == {"id", "name", "service_type", "cqc_overall", "key_questions", "url"}
     assert elsewhere.status_code == 404 and b"Other House" not in elsewhere.data
 
 

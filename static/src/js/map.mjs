@@ -47,6 +47,7 @@ function fillPopup(box, p) {
   const list = document.createElement("dl");
   list.className = "govuk-body-s govuk-!-margin-bottom-1";
   row(list, "CQC Overall", p.cqc_overall);
+  for (const [question, rating] of p.key_questions || []) row(list, question, rating);
   row(list, "Service type", p.service_type);
   if ("next_visit_due" in p) {
     row(list, "Next visit due", p.next_visit_due ? formatDate(p.next_visit_due) + (p.overdue ? " (overdue)" : "") : "Not known");
