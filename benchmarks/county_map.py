@@ -19,7 +19,6 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import date
 
 import folium
 import sqlalchemy as sa
@@ -27,9 +26,10 @@ from flask import url_for
 from folium.plugins import MarkerCluster
 
 from benchmarks.data import Scale, bulk_insert, district_plan
-from benchmarks.environment import BenchEnvironment, bench_environment, signed_in_client
-from benchmarks.measure import Report, Stopwatch, machine_load, ms, progress
-from benchmarks.sweep import FULL, QUICK, Sizes, clear_flags, grow, sweep_once
+from benchmarks.environment import bench_environment, signed_in_client
+from benchmarks.measure import Stopwatch, machine_load, ms, progress
+from benchmarks.runs import FULL, QUICK, GrowingRun
+from benchmarks.sweep import clear_flags, grow, sweep_once
 from provider_monitor.enums import Role
 from provider_monitor.extensions import db
 from provider_monitor.models import District, Service, User
@@ -65,17 +65,8 @@ class Figures:
 
 
 @dataclass
-class Run:
-    env: BenchEnvironment
-    sizes: Sizes
-    options: argparse.Namespace
-    today: date = field(default_factory=date.today)
-    report: Report = field(default_factory=Report)
-    builders: dict[str, object] = field(default_factory=dict)
-    builds: list[tuple[Scale, float, dict[str, int]]] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
+class Run(GrowingRun):
     figures: list[Figures] = field(default_factory=list)
-    load: list[str] = field(default_factory=list)
 
 
 def circle(lat: float, lon: float, km: float = 12.0, sides: int = 48) -> str:

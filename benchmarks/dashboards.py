@@ -14,18 +14,16 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask.testing import FlaskClient
 
 from benchmarks import dashboard_sql
 from benchmarks.dashboard_sql import caseload_rows, market_rows, same_figures
-from benchmarks.data import ENGLAND, Scale
-from benchmarks.environment import BenchEnvironment, bench_environment, signed_in_client
+from benchmarks.data import Scale
+from benchmarks.environment import bench_environment, signed_in_client
 from benchmarks.measure import (
     BenchmarkError,
     QueryLog,
-    Report,
     Stopwatch,
     Timing,
     log_requests,
@@ -39,6 +37,7 @@ from benchmarks.measure import (
     short,
     statement_costs,
 )
+from benchmarks.runs import FULL, QUICK, GrowingRun
 from benchmarks.sweep import clear_flags, grow, sweep_once
 from benchmarks.visits import typical_officer
 from provider_monitor.enums import Role
@@ -47,16 +46,6 @@ from provider_monitor.models import User
 from provider_monitor.services import visit_policy
 from provider_monitor.services.dashboard_caseload import caseload_dashboard
 from provider_monitor.services.dashboard_market import market
-
-
-@dataclass(frozen=True)
-class Sizes:
-    small: Scale
-    large: Scale
-
-
-FULL = Sizes(small=ENGLAND.scaled(1 / 10), large=ENGLAND)
-QUICK = Sizes(small=ENGLAND.scaled(1 / 200), large=ENGLAND.scaled(1 / 20))
 
 
 @dataclass(frozen=True)
@@ -88,21 +77,12 @@ class Figures:
 
 
 @dataclass
-class Run:
-    env: BenchEnvironment
-    sizes: Sizes
-    options: argparse.Namespace
-    today: date = field(default_factory=date.today)
-    report: Report = field(default_factory=Report)
-    builders: dict[str, object] = field(default_factory=dict)
-    builds: list[tuple[Scale, float, dict[str, int]]] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
+class Run(GrowingRun):
     pages: tuple[PageSpec, ...] = PAGES
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     officer_id: int = 0
     logs: dict[int, dict[str, QueryLog]] = field(default_factory=dict)
     figures: list[Figures] = field(default_factory=list)
-    load: list[str] = field(default_factory=list)
 
 
 # --- measuring --------------------------------------------------------------------------------------

@@ -16,16 +16,16 @@ import statistics
 import time
 import tracemalloc
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 
 from benchmarks import sweep_sql
 from benchmarks.casework_data import CaseworkBuilder
-from benchmarks.data import ENGLAND, RegisterBuilder, Scale, table_counts
-from benchmarks.environment import BenchEnvironment, bench_environment
-from benchmarks.measure import QueryLog, Report, Stopwatch, machine_load, ms, progress, ratio, short, thousands
+from benchmarks.data import RegisterBuilder, Scale, table_counts
+from benchmarks.environment import bench_environment
+from benchmarks.measure import QueryLog, Stopwatch, machine_load, ms, progress, ratio, short, thousands
 from benchmarks.monitoring_data import MonitoringBuilder
+from benchmarks.runs import FULL, QUICK, GrowingRun
 from benchmarks.sweep_data import SweepDataBuilder
 from provider_monitor.enums import FlagKind, Role
 from provider_monitor.extensions import db
@@ -34,16 +34,6 @@ from provider_monitor.models.base import utcnow
 from provider_monitor.models.flag import Flag, FlagNote
 from provider_monitor.services import flags, visit_policy
 from provider_monitor.services.audit import Actor, reset_actor, set_actor
-
-
-@dataclass(frozen=True)
-class Sizes:
-    small: Scale
-    large: Scale
-
-
-FULL = Sizes(small=ENGLAND.scaled(1 / 10), large=ENGLAND)
-QUICK = Sizes(small=ENGLAND.scaled(1 / 200), large=ENGLAND.scaled(1 / 20))
 
 
 @dataclass
@@ -68,17 +58,8 @@ class Figures:
 
 
 @dataclass
-class Run:
-    env: BenchEnvironment
-    sizes: Sizes
-    options: argparse.Namespace
-    today: date = field(default_factory=date.today)
-    report: Report = field(default_factory=Report)
-    builders: dict[str, object] = field(default_factory=dict)
-    builds: list[tuple[Scale, float, dict[str, int]]] = field(default_factory=list)
+class Run(GrowingRun):
     figures: list[Figures] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
-    load: list[str] = field(default_factory=list)
 
 
 # --- building ---------------------------------------------------------------------------------------
