@@ -1,5 +1,7 @@
 """Walking every route of the app: the access tests fill each URL with ids and check who gets what."""
 
+import re
+
 from provider_monitor.access import ACCESS_ATTRIBUTE
 from provider_monitor.enums import Role
 
@@ -15,10 +17,14 @@ def routes(app):
             yield rule, method
 
 
+# <any(csv, xlsx):fmt>: a choice among fixed words (an export's format); the walk takes the first.
+ANY_ARGUMENT = re.compile(r"<any\(([^)]*)\):(\w+)>")
+
+
 def url_for_rule(rule, values):
-    """The rule's path with each argument filled from values."""
-    path = rule.rule
-    for name in rule.arguments:
+    """The rule's path with each argument filled from values (or, for a fixed choice, its first word)."""
+    path = ANY_ARGUMENT.sub(lambda m: m[1].split(",")[0].strip(), rule.rule)
+    for name in rule.arguments - {m[2] for m in ANY_ARGUMENT.finditer(rule.rule)}:
         path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<path:{name}>", str(values[name]))
         path = path.replace(f"<{name}>", str(values[name]))
     return path

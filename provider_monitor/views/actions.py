@@ -272,7 +272,9 @@ def _export_row(row) -> list:
     ]  # fmt: skip
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/action-plans.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """The filtered action plans, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
@@ -280,15 +282,3 @@ def _export(fmt: str) -> Response:
     found = action_plans.export_rows(db.session, current_user, form.filters(), _today())
     rows = (_export_row(row) for row in found)
     return send_download(fmt, "action-plans", EXPORT_HEADER, rows, date_text=format_date)
-
-
-@bp.get("/action-plans.csv")
-@staff_only
-def export():
-    return _export("csv")
-
-
-@bp.get("/action-plans.xlsx")
-@staff_only
-def export_xlsx():
-    return _export("xlsx")

@@ -32,7 +32,9 @@ def index():
 EXPORT_HEADER = ["Name", "Email address", "Role", "Provider", "Status", "Locked", "Last signed in"]
 
 
-def _export(fmt: str):
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@admin_only
+def export(fmt: str):
     locked_at = current_app.config["MAX_FAILED_SIGN_INS"]
     rows = (
         [user.name, user.email, user.role.label, user.provider.name if user.provider else "",
@@ -41,18 +43,6 @@ def _export(fmt: str):
         for user in users.list_users(db.session)
     )  # fmt: skip
     return send_download(fmt, "users", EXPORT_HEADER, rows)
-
-
-@bp.get("/export.csv")
-@admin_only
-def export_csv():
-    return _export("csv")
-
-
-@bp.get("/export.xlsx")
-@admin_only
-def export_xlsx():
-    return _export("xlsx")
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -77,7 +77,9 @@ def _export_row(row) -> list:
     ]  # fmt: skip
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/caseload.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """The filtered caseload, every row of it, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
@@ -85,15 +87,3 @@ def _export(fmt: str) -> Response:
     result = caseload_service.caseload(db.session, form.filters(), _today())
     rows = (_export_row(row) for row in result.rows)
     return send_download(fmt, "caseload", EXPORT_HEADER, rows, date_text=format_date)
-
-
-@bp.get("/caseload.csv")
-@staff_only
-def export():
-    return _export("csv")
-
-
-@bp.get("/caseload.xlsx")
-@staff_only
-def export_xlsx():
-    return _export("xlsx")

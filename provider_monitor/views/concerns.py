@@ -114,7 +114,9 @@ def _export_row(concern, shown: dict) -> list:
     ]  # fmt: skip
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/concerns.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """The filtered concerns, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
@@ -129,18 +131,6 @@ def _export(fmt: str) -> Response:
     except FieldError as error:
         abort(400, description=str(error))
     return send_download(fmt, "concerns", EXPORT_HEADER, (_export_row(*row) for row in found), date_text=format_date)
-
-
-@bp.get("/concerns.csv")
-@staff_only
-def export_csv():
-    return _export("csv")
-
-
-@bp.get("/concerns.xlsx")
-@staff_only
-def export_xlsx():
-    return _export("xlsx")
 
 
 def _subject():

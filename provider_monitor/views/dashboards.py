@@ -49,16 +49,10 @@ def market():
     return render_template("dashboards/market.html", market=result)
 
 
-@bp.get("/market.csv")
+@bp.get("/market.<any(csv, xlsx):fmt>")
 @roles(*MARKET_ROLES)
-def market_csv():
-    return _export(market_dashboard(db.session, _today()).tables, "market", "csv")
-
-
-@bp.get("/market.xlsx")
-@roles(*MARKET_ROLES)
-def market_xlsx():
-    return _export(market_dashboard(db.session, _today()).tables, "market", "xlsx")
+def market_export(fmt: str):
+    return _export(market_dashboard(db.session, _today()).tables, "market", fmt)
 
 
 def _quarter(today: date) -> tuple[Quarter | None, str | None]:
@@ -108,13 +102,7 @@ def caseload():
     return render_template("dashboards/caseload.html", dashboard=result, choices=choices, may_pick=may_pick)
 
 
-@bp.get("/caseload.csv")
+@bp.get("/caseload.<any(csv, xlsx):fmt>")
 @staff_only
-def caseload_csv():
-    return _export(caseload_dashboard(db.session, _officer(), _today()).tables, "caseload", "csv")
-
-
-@bp.get("/caseload.xlsx")
-@staff_only
-def caseload_xlsx():
-    return _export(caseload_dashboard(db.session, _officer(), _today()).tables, "caseload", "xlsx")
+def caseload_export(fmt: str):
+    return _export(caseload_dashboard(db.session, _officer(), _today()).tables, "caseload", fmt)

@@ -86,7 +86,9 @@ def _export_row(record, today: date) -> list:
     ]  # fmt: skip
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/escalations.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """The filtered board, every page of it, as CSV or XLSX: one header and one row source for both."""
     form = _board_form()
     if not form.validate():
@@ -98,18 +100,6 @@ def _export(fmt: str) -> Response:
         abort(400, description=str(error))
     rows = (_export_row(record, today) for record in records)
     return send_download(fmt, "escalations", EXPORT_HEADER, rows, date_text=format_date)
-
-
-@bp.get("/escalations.csv")
-@staff_only
-def export_csv():
-    return _export("csv")
-
-
-@bp.get("/escalations.xlsx")
-@staff_only
-def export_xlsx():
-    return _export("xlsx")
 
 
 def _escalation_page(escalation_id: int, **forms):

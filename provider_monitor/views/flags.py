@@ -78,7 +78,9 @@ def _export_row(flag, today: date) -> list:
     ]  # fmt: skip
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/flags.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """The filtered flags, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
@@ -86,18 +88,6 @@ def _export(fmt: str) -> Response:
     filters, today = form.filters(), _today()
     rows = (_export_row(flag, today) for flag in flag_queries.export_rows(db.session, current_user, filters))
     return send_download(fmt, "flags", EXPORT_HEADER, rows, date_text=format_date)
-
-
-@bp.get("/flags.csv")
-@staff_only
-def export():
-    return _export("csv")
-
-
-@bp.get("/flags.xlsx")
-@staff_only
-def export_xlsx():
-    return _export("xlsx")
 
 
 def _flag_page(flag_id: int, *, acknowledge_form=None, assign_form=None, comment_form=None, summary=None,

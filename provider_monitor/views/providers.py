@@ -33,7 +33,9 @@ def index():
     return render_template("providers/index.html", page=results, q=text or "")
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/providers.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """Every provider the search finds (not just one page), as CSV or XLSX: one header and one row source for both."""
     text = _search_text()
     first = providers.search_providers(db.session, current_user, text=text, page=1)
@@ -45,18 +47,6 @@ def _export(fmt: str) -> Response:
         for provider, count in found.items
     )
     return send_download(fmt, "providers", EXPORT_HEADER, rows)
-
-
-@bp.get("/providers.csv")
-@staff_only
-def export_csv():
-    return _export("csv")
-
-
-@bp.get("/providers.xlsx")
-@staff_only
-def export_xlsx():
-    return _export("xlsx")
 
 
 @bp.get("/providers/<int:provider_id>")

@@ -89,22 +89,12 @@ def _export_row(c) -> list:
     ]  # fmt: skip
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/rating-changes.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """The filtered rating changes, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     found = rating_changes.export_rows(db.session, current_user, form.filters())
     return send_download(fmt, "rating-changes", EXPORT_HEADER, (_export_row(c) for c in found))
-
-
-@bp.get("/rating-changes.csv")
-@staff_only
-def export_changes():
-    return _export("csv")
-
-
-@bp.get("/rating-changes.xlsx")
-@staff_only
-def export_changes_xlsx():
-    return _export("xlsx")

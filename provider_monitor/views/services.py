@@ -96,25 +96,15 @@ def _export_row(service, level: int, suspension) -> list:
     ]
 
 
-def _export(fmt: str) -> Response:
+@bp.get("/services.<any(csv, xlsx):fmt>")
+@staff_only
+def export(fmt: str) -> Response:
     """The filtered register, every page of it, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
     if not form.validate():
         abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
     found = register.export_rows(db.session, current_user, form.filters(page=1))
     return send_download(fmt, "services", EXPORT_HEADER, (_export_row(*row) for row in found))
-
-
-@bp.get("/services.csv")
-@staff_only
-def export_csv():
-    return _export("csv")
-
-
-@bp.get("/services.xlsx")
-@staff_only
-def export_xlsx():
-    return _export("xlsx")
 
 
 @bp.get("/services/<int:service_id>")
