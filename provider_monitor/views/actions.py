@@ -25,7 +25,14 @@ from provider_monitor.forms.errors import error_summary
 from provider_monitor.jinja import format_date, label
 from provider_monitor.services import action_plans, action_rules, actions, care_services, evidence
 from provider_monitor.services.exceptions import EditConflict, FieldError
-from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download, submit_edit
+from provider_monitor.views.helpers import (
+    add_field_error,
+    or_404,
+    page_number,
+    send_download,
+    submit_edit,
+    validate_or_400,
+)
 
 bp = Blueprint("actions", __name__)
 
@@ -277,8 +284,7 @@ def _export_row(row) -> list:
 def export(fmt: str) -> Response:
     """The filtered action plans, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
-    if not form.validate():
-        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    validate_or_400(form)
     found = action_plans.export_rows(db.session, current_user, form.filters(), _today())
     rows = (_export_row(row) for row in found)
     return send_download(fmt, "action-plans", EXPORT_HEADER, rows, date_text=format_date)

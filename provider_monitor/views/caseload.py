@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from provider_monitor.access import staff_only
@@ -13,7 +13,7 @@ from provider_monitor.forms.errors import error_summary
 from provider_monitor.jinja import format_date, label
 from provider_monitor.services import care_services, register
 from provider_monitor.services import caseload as caseload_service
-from provider_monitor.views.helpers import page_number, send_download
+from provider_monitor.views.helpers import page_number, send_download, validate_or_400
 
 bp = Blueprint("caseload", __name__)
 
@@ -82,8 +82,7 @@ def _export_row(row) -> list:
 def export(fmt: str) -> Response:
     """The filtered caseload, every row of it, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
-    if not form.validate():
-        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    validate_or_400(form)
     result = caseload_service.caseload(db.session, form.filters(), _today())
     rows = (_export_row(row) for row in result.rows)
     return send_download(fmt, "caseload", EXPORT_HEADER, rows, date_text=format_date)

@@ -38,6 +38,7 @@ from provider_monitor.views.helpers import (
     save_or_report,
     send_download,
     submit_edit,
+    validate_or_400,
 )
 
 bp = Blueprint("concerns", __name__)
@@ -119,8 +120,7 @@ def _export_row(concern, shown: dict) -> list:
 def export(fmt: str) -> Response:
     """The filtered concerns, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
-    if not form.validate():
-        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    validate_or_400(form)
     # As on the page: one service's or provider's concerns, and a 404 for one that is not there.
     if form.service_id.data:
         or_404(care_services.get_service, db.session, current_user, form.service_id.data)

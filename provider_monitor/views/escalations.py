@@ -8,7 +8,6 @@ from flask_login import current_user
 from provider_monitor.access import roles, signed_in, staff_only
 from provider_monitor.enums import Role
 from provider_monitor.extensions import db
-from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.escalations import (
     BoardFilterForm,
     DecisionForm,
@@ -24,7 +23,7 @@ from provider_monitor.services.action_rules import ACTION_RAISERS
 from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.services.exceptions import EditConflict, FieldError
-from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download
+from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download, validate_or_400
 
 bp = Blueprint("escalations", __name__)
 
@@ -91,8 +90,7 @@ def _export_row(record, today: date) -> list:
 def export(fmt: str) -> Response:
     """The filtered board, every page of it, as CSV or XLSX: one header and one row source for both."""
     form = _board_form()
-    if not form.validate():
-        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    validate_or_400(form)
     today = _today()
     try:
         records = escalation_records.board_export(db.session, current_user, form.filters(), today, _settings())

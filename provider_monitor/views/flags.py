@@ -9,7 +9,6 @@ from datetime import date, datetime
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -26,7 +25,7 @@ from provider_monitor.forms.flags import AcknowledgeForm, AssignForm, CommentFor
 from provider_monitor.jinja import LONDON, format_date, label
 from provider_monitor.services import flag_queries
 from provider_monitor.services.exceptions import DomainError, EditConflict, FieldError
-from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download
+from provider_monitor.views.helpers import add_field_error, or_404, page_number, send_download, validate_or_400
 
 bp = Blueprint("flags", __name__)
 
@@ -83,8 +82,7 @@ def _export_row(flag, today: date) -> list:
 def export(fmt: str) -> Response:
     """The filtered flags, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
-    if not form.validate():
-        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    validate_or_400(form)
     filters, today = form.filters(), _today()
     rows = (_export_row(flag, today) for flag in flag_queries.export_rows(db.session, current_user, filters))
     return send_download(fmt, "flags", EXPORT_HEADER, rows, date_text=format_date)

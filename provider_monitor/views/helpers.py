@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Response, abort, request, stream_with_context
 
 from provider_monitor.extensions import db
+from provider_monitor.forms.errors import error_summary
 from provider_monitor.services import exports
 from provider_monitor.services.exceptions import EditConflict, FieldError, NotFound
 
@@ -126,3 +127,9 @@ def send_download(fmt: str, name: str, header: list[str], rows, *, date_text=Non
     """A list's export as CSV (streamed, within the request's context) or XLSX, as an attachment."""
     file = exports.download(fmt, name, header, rows, date_text=date_text)
     return Response(stream_with_context(file.body), mimetype=file.mimetype, headers=file.headers)
+
+
+def validate_or_400(form) -> None:
+    """An export's filters must be valid: there is no page to show errors on, so the 400 says them."""
+    if not form.validate():
+        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))

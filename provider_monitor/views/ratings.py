@@ -1,6 +1,6 @@
 """CQC ratings: entering one by hand, and the Rating changes page."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from provider_monitor.access import roles, staff_only
@@ -10,7 +10,7 @@ from provider_monitor.forms.errors import error_summary
 from provider_monitor.forms.ratings import ChangeFilterForm, ManualRatingForm
 from provider_monitor.jinja import format_date, label, yes_no
 from provider_monitor.services import care_services, rating_changes, ratings, register
-from provider_monitor.views.helpers import or_404, page_number, send_download
+from provider_monitor.views.helpers import or_404, page_number, send_download, validate_or_400
 
 bp = Blueprint("ratings", __name__)
 
@@ -94,7 +94,6 @@ def _export_row(c) -> list:
 def export(fmt: str) -> Response:
     """The filtered rating changes, every page of them, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
-    if not form.validate():
-        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    validate_or_400(form)
     found = rating_changes.export_rows(db.session, current_user, form.filters())
     return send_download(fmt, "rating-changes", EXPORT_HEADER, (_export_row(c) for c in found))

@@ -5,7 +5,6 @@ from datetime import date
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -40,7 +39,14 @@ from provider_monitor.services.audit import history_for
 from provider_monitor.services.concern_rules import CONCERN_LOGGERS
 from provider_monitor.services.providers import all_provider_choices
 from provider_monitor.services.visit_rules import VISIT_LOGGERS
-from provider_monitor.views.helpers import or_404, page_number, save_or_report, send_download, submit_edit
+from provider_monitor.views.helpers import (
+    or_404,
+    page_number,
+    save_or_report,
+    send_download,
+    submit_edit,
+    validate_or_400,
+)
 from provider_monitor.views.ratings import RATING_EDITORS
 
 # Pages the service page links to, where they exist.
@@ -101,8 +107,7 @@ def _export_row(service, level: int, suspension) -> list:
 def export(fmt: str) -> Response:
     """The filtered register, every page of it, as CSV or XLSX: one header and one row source for both."""
     form = _filter_form()
-    if not form.validate():
-        abort(400, description="; ".join(item["text"] for item in error_summary(form)["errorList"]))
+    validate_or_400(form)
     found = register.export_rows(db.session, current_user, form.filters(page=1))
     return send_download(fmt, "services", EXPORT_HEADER, (_export_row(*row) for row in found))
 
