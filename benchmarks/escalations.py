@@ -27,27 +27,22 @@ from benchmarks.measure import (
     Report,
     Stopwatch,
     Timing,
-    log_requests,
+    count_statements,
     machine_load,
     ms,
     page_timing_arguments,
     parse_timing_arguments,
     progress,
     report_n_plus_one,
+    thousands,
 )
 from benchmarks.monitoring_data import MonitoringBuilder
+from benchmarks.runs import Sizes
 from provider_monitor.enums import ConcernStatus, Role, SuspensionStatus
 from provider_monitor.extensions import db
 from provider_monitor.models import Service
 from provider_monitor.models.concern import Concern
 from provider_monitor.models.escalation import Escalation, EscalationDecision, EscalationMeeting, EscalationTimer
-
-
-@dataclass(frozen=True)
-class Sizes:
-    small: Scale
-    large: Scale
-
 
 FULL = Sizes(small=ENGLAND.scaled(1 / 10), large=ENGLAND)
 QUICK = Sizes(small=ENGLAND.scaled(1 / 500), large=ENGLAND.scaled(1 / 20))
@@ -183,7 +178,7 @@ def report_pages(run: Run) -> None:
     run.report.table(
         ["page", "URL", f"records @{small:,}", f"records @{large:,}"],
         [
-            [page.label, f"`{page.url}`", *(_rows(run.matched[n].get(page.key)) for n in (small, large))]
+            [page.label, f"`{page.url}`", *(thousands(run.matched[n].get(page.key)) for n in (small, large))]
             for page in run.pages
         ],
         "llrr",
@@ -352,18 +347,13 @@ def _grow(run: Run, size: Scale) -> None:
 
 
 def _count(run: Run, services: int) -> None:
-    progress(f"  counting statements at {services:,} services")
-    run.logs[services], run.matched[services] = {}, {}
-    for page in run.pages:
-        (log,) = log_requests(run.env.engine, run.client, page.url, times=1, warmups=1)
-        run.logs[services][page.key] = log
-        if page.rows:
-            with run.env.app.app_context():
-                run.matched[services][page.key] = page.rows()
+    def records(page: PageSpec, client) -> int | None:
+        if not page.rows:
+            return None
+        with run.env.app.app_context():
+            return page.rows()
 
-
-def _rows(n: int | None) -> str:
-    return "–" if n is None else f"{n:,}"
+    count_statements(run, services, lambda page: run.client, records)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -256,6 +256,23 @@ def log_requests(engine: sa.Engine, client: FlaskClient, url: str, *, times: int
 # --- output ---------------------------------------------------------------------------------------
 
 
+def count_statements(run, services: int, client_of, matched_of) -> None:
+    """Log each page's statements over one request (after a warm-up) and note how many records it matched.
+
+    `client_of(page)` is the signed-in client that asks; `matched_of(page, client)` the records behind the page,
+    or None where there is nothing to count. Fills run.logs[services] and run.matched[services] by page key.
+    """
+    progress(f"  counting statements at {services:,} services")
+    run.logs[services], run.matched[services] = {}, {}
+    for page in run.pages:
+        client = client_of(page)
+        (log,) = log_requests(run.env.engine, client, page.url, times=1, warmups=1)
+        run.logs[services][page.key] = log
+        matched = matched_of(page, client)
+        if matched is not None:
+            run.matched[services][page.key] = matched
+
+
 def thousands(n: int | None) -> str:
     return "–" if n is None else f"{n:,}"
 

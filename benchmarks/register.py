@@ -30,6 +30,7 @@ from benchmarks.measure import (
     StatementCost,
     Stopwatch,
     Timing,
+    count_statements,
     explain,
     get_ok,
     log_requests,
@@ -45,16 +46,10 @@ from benchmarks.measure import (
     thousands,
     time_interleaved,
 )
+from benchmarks.runs import Sizes
 from provider_monitor.enums import RegistrationStatus, Role
 from provider_monitor.extensions import db
 from provider_monitor.models import AuditEvent, Service
-
-
-@dataclass(frozen=True)
-class Sizes:
-    small: Scale  # query counts are taken here first…
-    large: Scale  # …and again here, where pages are also timed
-
 
 FULL = Sizes(small=ENGLAND.scaled(1 / 100), large=ENGLAND)
 QUICK = Sizes(small=ENGLAND.scaled(1 / 500), large=ENGLAND.scaled(1 / 20))
@@ -194,8 +189,8 @@ def report_pages(run: Run) -> None:
             [
                 page.label,
                 f"`{page.url}`",
-                thousands(run.matched[small][page.key]),
-                thousands(run.matched[large][page.key]),
+                thousands(run.matched[small].get(page.key)),
+                thousands(run.matched[large].get(page.key)),
                 ms(run.timings[page.key].p90),
             ]
             for page in run.pages
@@ -315,12 +310,9 @@ def rows_matched(response) -> int | None:
 
 
 def _count_queries(run: Run, services: int) -> None:
-    progress(f"  counting statements at {services:,} services")
-    run.logs[services], run.matched[services] = {}, {}
-    for page in run.pages:
-        (log,) = log_requests(run.env.engine, run.client, page.url, times=1, warmups=1)
-        run.logs[services][page.key] = log
-        run.matched[services][page.key] = rows_matched(get_ok(run.client, page.url))
+    count_statements(
+        run, services, lambda page: run.client, lambda page, client: rows_matched(get_ok(client, page.url))
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

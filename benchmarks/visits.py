@@ -26,7 +26,7 @@ from benchmarks.measure import (
     Report,
     Stopwatch,
     Timing,
-    log_requests,
+    count_statements,
     machine_load,
     ms,
     page_timing_arguments,
@@ -34,19 +34,14 @@ from benchmarks.measure import (
     progress,
     ratio,
     report_n_plus_one,
+    thousands,
 )
 from benchmarks.monitoring_data import MonitoringBuilder
+from benchmarks.runs import Sizes
 from benchmarks.visit_sql import RawQuery, raw_queries
 from provider_monitor.enums import Role
 from provider_monitor.extensions import db
 from provider_monitor.models import Service
-
-
-@dataclass(frozen=True)
-class Sizes:
-    small: Scale
-    large: Scale
-
 
 FULL = Sizes(small=ENGLAND.scaled(1 / 10), large=ENGLAND)
 QUICK = Sizes(small=ENGLAND.scaled(1 / 500), large=ENGLAND.scaled(1 / 20))
@@ -195,8 +190,8 @@ def report_pages(run: Run) -> None:
                 page.label,
                 f"`{page.url}`",
                 page.who,
-                _rows(run.matched[small].get(page.key)),
-                _rows(run.matched[large].get(page.key)),
+                thousands(run.matched[small].get(page.key)),
+                thousands(run.matched[large].get(page.key)),
                 ms(run.timings[page.key].p90),
             ]
             for page in run.pages
@@ -280,21 +275,16 @@ def _caseload_size(officer_id: int) -> int:
 
 
 def _count(run: Run, services: int) -> None:
-    progress(f"  counting statements at {services:,} services")
     if services not in run.caseload:
         with run.env.app.app_context():
             run.caseload[services] = _caseload_size(run.officer_id)
-    run.logs[services], run.matched[services] = {}, {}
     params = {"uid": run.officer_id, "today": date.today()}
-    for page in run.pages:
-        (log,) = log_requests(run.env.engine, run.clients[page.who], page.url, times=1, warmups=1)
-        run.logs[services][page.key] = log
-        if page.raw:
-            run.matched[services][page.key] = page.raw.run(run.env.engine, params)
-
-
-def _rows(n: int | None) -> str:
-    return "–" if n is None else f"{n:,}"
+    count_statements(
+        run,
+        services,
+        lambda page: run.clients[page.who],
+        lambda page, client: page.raw.run(run.env.engine, params) if page.raw else None,
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

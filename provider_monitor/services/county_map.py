@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from provider_monitor.enums import ChangeDirection, ConcernStatus, FlagKind, KeyQuestion, Sector, ServiceType
+from provider_monitor.enums import ChangeDirection, ConcernStatus, DueState, FlagKind, KeyQuestion, Sector, ServiceType
 from provider_monitor.models.area import Boundary
 from provider_monitor.models.concern import Concern
 from provider_monitor.models.flag import Flag
@@ -154,20 +154,24 @@ def service_points(session: Session, viewer: User, filters: MapFilters, today: d
         .order_by(Service.name, Service.id)
     ).all()  # fmt: skip
     extras: dict[int, dict] = {row[0]: {} for row in rows}
+
+    def mark(service_id: int, key: str, value) -> None:
+        if service_id in extras:  # services without coordinates are not points
+            extras[service_id][key] = value
+
     for service_id in _declined(session, ids, today):
-        extras.get(service_id, {})["declined"] = True
+        mark(service_id, "declined", True)
     if viewer.is_staff:
         # Visits, flags, concerns and escalations are the council's internal picture.
         for key, values in (("open_flags", _open_flags(session, ids)), ("open_concerns", _open_concerns(session, ids))):
             for service_id, count in values.items():
-                extras.get(service_id, {})[key] = count
+                mark(service_id, key, count)
         for service_id in _overdue(session, ids):
-            extras.get(service_id, {})["overdue"] = True
+            mark(service_id, "overdue", True)
         for service_id, (level, suspension) in escalations.current_levels(session, ids).items():
-            extra = extras.get(service_id, {})
-            extra["escalation_level"] = level
+            mark(service_id, "escalation_level", level)
             if suspension and level >= SUSPENSION_LEVEL:
-                extra["suspension"] = suspension.value
+                mark(service_id, "suspension", suspension.value)
     labels = {t: t.label for t in ServiceType}
     places = COORDINATE_PLACES
     features = [
@@ -214,8 +218,9 @@ def service_popup(session: Session, viewer: User, service_id: int, today: date) 
         due = due_dates(session, ids, today).get(row.id)
         level, suspension = escalations.current_levels(session, ids).get(row.id, (0, None))
         popup |= {
+            # Worked out now, for the one service: the popup's date and "overdue" always agree.
             "next_visit_due": due.due_on.isoformat() if due else None,
-            "overdue": row.id in _overdue(session, ids),
+            "overdue": bool(due and due.state == DueState.OVERDUE),
             "open_flags": _open_flags(session, ids)[row.id],
             "escalation_level": level,
             "suspension": suspension.value if suspension and level >= SUSPENSION_LEVEL else None,

@@ -18,6 +18,7 @@ from tests.factories import (
     FlagFactory,
     ProviderFactory,
     ServiceFactory,
+    VisitFactory,
     rating_state,
     record_ratings,
 )
@@ -312,3 +313,17 @@ def test_tile_origin_for_the_csp():
     policy = content_security_policy("n", tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png"))
     assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy
     assert "img-src 'self' data:;" in content_security_policy("n")
+
+
+def test_a_popup_works_out_the_next_visit_now_so_its_date_and_overdue_agree(client, login_as, districts):
+    north, _ = districts
+    late = located(north, "Late House", 53.15)
+    record_ratings(late, rating_state("2024-01-10", overall="Good"))
+    VisitFactory(service=late, visited_on=date.today() - timedelta(days=500))  # Good: due 12 months on
+    login_as(Role.OFFICER)
+
+    popup = client.get(f"/map/services/{late.id}.json").get_json()
+
+    # No sweep has flagged it yet, but the popup says what is true today.
+    assert popup["overdue"] is True
+    assert date.fromisoformat(popup["next_visit_due"]) < date.today()
