@@ -33,7 +33,6 @@ STYLESHEETS = (
 )
 
 _STYLE_BLOCK = re.compile(r"<style\b.*?</style>", re.S | re.I)
-_META = re.compile(r"<meta\b[^>]*>", re.S | re.I)
 _SCRIPT_TAG = re.compile(r"<script\b(?![^>]*\bnonce=)", re.I)
 _URL = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
 
@@ -105,12 +104,12 @@ def county_map(
     figure.render()
 
     head = figure.header.render()
-    links = "\n".join(tag for tag in re.findall(r"<link\b[^>]*>", head, re.I))
-    sources = "\n".join(tag for tag in re.findall(r"<script\b[^>]*\bsrc=[^>]*></script>", head, re.I))
-    # The L_NO_TOUCH settings script, the viewport meta and the html/body styles are for a page of
-    # folium's own; this map sits inside a GOV.UK page.
-    body = _META.sub("", _STYLE_BLOCK.sub("", figure.html.render()))
-    script = "<script>" + _STYLE_BLOCK.sub("", figure.script.render()) + "</script>"
+    # Only the stylesheet links and script sources of folium's head: its L_NO_TOUCH settings script, viewport
+    # meta and html/body styles are for a page of folium's own, and this map sits inside a GOV.UK page.
+    links = "\n".join(re.findall(r"<link\b[^>]*>", head, re.I))
+    sources = "\n".join(re.findall(r"<script\b[^>]*\bsrc=[^>]*></script>", head, re.I))
+    body = _STYLE_BLOCK.sub("", figure.html.render())
+    script = "<script>" + figure.script.render() + "</script>"
     _refuse_external(links + sources + body + script, static_url(""))
     return MapParts(
         name=leaflet_map.get_name(),
