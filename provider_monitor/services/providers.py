@@ -36,8 +36,8 @@ def services_of(session: Session, viewer: User, provider: Provider) -> list[Serv
     return list(session.scalars(stmt))
 
 
-def search_providers(session: Session, viewer: User, *, text: str | None, page: int, per_page: int = 50) -> Page:
-    """Providers by name or CQC provider ID, with how many services each has."""
+def _matching(viewer: User, text: str | None) -> sa.Select:
+    """The viewer's providers whose name contains the text, or whose CQC provider ID is it."""
     stmt = providers_visible_to(viewer)
     if text:
         needle = text.replace("\x00", "").strip().lower()  # PostgreSQL refuses NUL in text
@@ -47,19 +47,33 @@ def search_providers(session: Session, viewer: User, *, text: str | None, page: 
                 sa.func.lower(Provider.cqc_provider_id) == needle,
             )
         )
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.with_only_columns(Provider.id).subquery()))
-    page = min(max(1, page), max(1, math.ceil(total / per_page)))
+    return stmt
+
+
+def _with_service_counts(stmt: sa.Select) -> sa.Select:
+    """Each provider with how many services it has, by name."""
     counts = (
         sa.select(Service.provider_id, sa.func.count(Service.id).label("n")).group_by(Service.provider_id).subquery()
     )
-    rows = session.execute(
+    return (
         stmt.add_columns(sa.func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.provider_id == Provider.id)
         .order_by(Provider.name, Provider.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
+
+
+def search_providers(session: Session, viewer: User, *, text: str | None, page: int, per_page: int = 50) -> Page:
+    """Providers by name or CQC provider ID, with how many services each has."""
+    stmt = _matching(viewer, text)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.with_only_columns(Provider.id).subquery()))
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
+    rows = session.execute(_with_service_counts(stmt).limit(per_page).offset((page - 1) * per_page))
     return Page(items=[(p, n) for p, n in rows], total=total, page=page, per_page=per_page)
+
+
+def export_providers(session: Session, viewer: User, *, text: str | None) -> list[tuple[Provider, int]]:
+    """Every provider the search finds (not one page), with how many services each has."""
+    return [(p, n) for p, n in session.execute(_with_service_counts(_matching(viewer, text)))]
 
 
 def all_provider_choices(session: Session) -> list[tuple[int, str]]:

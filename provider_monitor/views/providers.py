@@ -37,14 +37,10 @@ def index():
 @staff_only
 def export(fmt: str) -> Response:
     """Every provider the search finds (not just one page), as CSV or XLSX: one header and one row source for both."""
-    text = _search_text()
-    first = providers.search_providers(db.session, current_user, text=text, page=1)
-    found = first
-    if first.total > len(first.items):
-        found = providers.search_providers(db.session, current_user, text=text, page=1, per_page=first.total)
+    found = providers.export_providers(db.session, current_user, text=_search_text())
     rows = (
         [provider.name, provider.cqc_provider_id or "", label(provider.sector), count, provider.id]
-        for provider, count in found.items
+        for provider, count in found
     )
     return send_download(fmt, "providers", EXPORT_HEADER, rows)
 
