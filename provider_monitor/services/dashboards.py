@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from provider_monitor.services.exceptions import NotFound
-from provider_monitor.services.exports import csv_lines, xlsx_bytes
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
 
@@ -93,16 +92,3 @@ def find_table(tables: Iterable[Table], name: str | None) -> Table:
         if table.name == name:
             return table
     raise NotFound("There is no dashboard table of that name")
-
-
-def _cell(value) -> str | int | float:
-    return "" if value is None else value
-
-
-def table_csv(table: Table) -> Iterable[str]:
-    return csv_lines(table.header, ([_cell(v) for v in row] for row in table.rows))
-
-
-def table_xlsx(table: Table) -> bytes:
-    """The table as a one-sheet workbook; text that looks like a formula is neutralised, as in the CSV."""
-    return xlsx_bytes(table.header, table.rows, table.name)

@@ -12,8 +12,9 @@ from provider_monitor.models.user import User
 from provider_monitor.services import care_services
 from provider_monitor.services.dashboard_caseload import caseload_dashboard
 from provider_monitor.services.dashboard_market import market as market_dashboard
-from provider_monitor.services.dashboards import Quarter, find_table, table_csv, table_xlsx
+from provider_monitor.services.dashboards import Quarter, find_table
 from provider_monitor.services.exceptions import NotFound
+from provider_monitor.views.helpers import send_download
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
@@ -21,7 +22,6 @@ MARKET_ROLES = (Role.MANAGER, Role.HEAD_OF_SERVICE, Role.DIRECTOR, Role.ADMIN)
 # Officers and contract managers see only their own caseload; everyone else may look at anyone's.
 OWN_CASELOAD_ONLY = frozenset({Role.OFFICER, Role.CONTRACT_MANAGER})
 OFFICER_ROLES = (Role.OFFICER, Role.CONTRACT_MANAGER, Role.MANAGER)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> date:
@@ -29,17 +29,12 @@ def _today() -> date:
 
 
 def _export(tables, name_prefix: str, fmt: str) -> Response:
+    """One dashboard table (?table=), named after it, as CSV or XLSX, through the same download as every list."""
     try:
         table = find_table(tables, request.args.get("table"))
     except NotFound:
         abort(404)
-    filename = f"{name_prefix}-{table.name}.{fmt}"
-    if fmt == "csv":
-        response = Response(table_csv(table), mimetype="text/csv")
-    else:
-        response = Response(table_xlsx(table), mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return send_download(fmt, f"{name_prefix}-{table.name}", table.header, table.rows)
 
 
 @bp.get("/market")
